@@ -1,0 +1,61 @@
+# Quick start: `make run` (install, provision the base model, run the flywheel on samples/)
+# and `make test` (install, run the whole test suite). Everything else is optional.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
+
+# Offline and telemetry-free in every process we start (see shared/STACK.md).
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export DVC_NO_ANALYTICS := 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
+export TOKENIZERS_PARALLELISM := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: run test install lint repro summary prefect-up prefect-run prefect-down prefect-status lock
+
+run: install  ## install, provision the base model, run all six steps through Prefect + DVC
+	$(PY) -m flows.flywheel
+
+test: install  ## the full test suite (unit + integration on the tiny model + real base model)
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: the local CPU wheel, never a CUDA build from the registry
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lint: install
+	$(PY) -m ruff check tasks flows tests benchmarks
+
+repro: install  ## the same DAG without Prefect
+	$(VENV)/bin/dvc repro
+
+summary: install
+	$(PY) -m tasks.summary
+
+prefect-up: install  ## local Prefect server (SQLite) + gpu/cpu process workers + deployments
+	$(PY) -m flows.local_stack up
+
+prefect-run: install  ## trigger the flywheel deployment on the running server and wait
+	$(PY) -m flows.local_stack run
+
+prefect-status: install
+	$(PY) -m flows.local_stack status
+
+prefect-down:
+	$(PY) -m flows.local_stack down
+
+lock:  ## refresh constraints.txt from the current environment
+	$(PY) -m pip freeze --exclude-editable | grep -v '^llmops-flywheel' > constraints.txt

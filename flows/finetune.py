@@ -1,0 +1,45 @@
+"""The fine-tune flow: the `finetune` DVC stage, deployed on the `gpu` work pool."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
+from flows.stages import reproduce, stage_is_current
+from tasks.io import read_json
+from tasks.params import load_params
+
+STAGE = "finetune"
+
+
+def training_summary(repo_dir: Path) -> str:
+    """Markdown summary of the last training run, for a Prefect artifact."""
+    with contextlib.chdir(repo_dir):
+        params = load_params()
+        m = read_json(params.finetune.metrics)
+        lora = params.finetune.lora
+    return (
+        "# Fine-tune\n\n| metric | value |\n| --- | --- |\n"
+        f"| steps | {m['steps']} |\n| train records | {m['train_records']} |\n"
+        f"| loss first / last | {m['first_loss']:.4f} / {m['last_loss']:.4f} |\n"
+        f"| tokens/s | {m['tokens_per_second']:.0f} |\n| device | {m['device']} |\n"
+        f"| LoRA | r={lora.r}, alpha={lora.alpha}, targets={lora.target_modules} |\n"
+        f"| adapter | `{params.finetune.adapter_dir}` |\n"
+    )
+
+
+@flow(name="finetune")
+def finetune(repo_dir: str = ".") -> str:
+    """Run the fine-tune stage through DVC and publish a training summary artifact."""
+    repo = Path(repo_dir).resolve()
+    logger = get_run_logger()
+    if stage_is_current(repo, STAGE):
+        logger.info("finetune is up to date; nothing to train")
+        return "skipped"
+    reproduce(repo, STAGE, logger)
+    create_markdown_artifact(key="training-summary", markdown=training_summary(repo))
+    return "ran"

@@ -1,0 +1,133 @@
+"""The flywheel flow: every DVC stage as a Prefect task, in DAG order.
+
+Gates are tasks of their own and fail with the expectations that were not met. The fine-tune
+stage is dispatched to the `gpu` work pool through its deployment when a Prefect server is set
+(PREFECT_API_URL) and the deployment exists; otherwise (ephemeral mode) it runs in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
+from flows.finetune import STAGE as FINETUNE_STAGE
+from flows.finetune import finetune
+from flows.stages import StageFailed, pipeline_stages, reproduce, stage_is_current
+from tasks.io import read_json
+from tasks.params import load_params
+from tasks.summary import summary
+
+
+@task(task_run_name="{stage}")
+def dvc_stage(repo_dir: str, stage: str) -> str:
+    """Reproduce one DVC stage unless DVC says it is up to date."""
+    logger = get_run_logger()
+    if stage_is_current(repo_dir, stage):
+        logger.info("%s is up to date, skipped", stage)
+        return "skipped"
+    reproduce(repo_dir, stage, logger)
+    return "ran"
+
+
+@task(task_run_name="{stage}")
+def gate_stage(repo_dir: str, stage: str, report: str) -> str:
+    """Reproduce a gate stage; on failure, fail with the gate's own account of what broke."""
+    logger = get_run_logger()
+    if stage_is_current(repo_dir, stage):
+        logger.info("%s is up to date, skipped", stage)
+        return "skipped"
+    try:
+        reproduce(repo_dir, stage, logger)
+    finally:
+        report_path = Path(repo_dir) / report
+        if report_path.exists():
+            result = read_json(report_path)
+            create_table_artifact(
+                key=stage.replace("_", "-"),
+                table=[
+                    {"expectation": f["expectation"], "column": f["column"],
+                     "offending rows": f["unexpected_count"], "observed": str(f["observed"])}
+                    for f in result["failures"]
+                ] or [{"expectation": "all", "column": "", "offending rows": 0, "observed": "met"}],
+                description=f"Gate {result['gate']}: {'passed' if result['success'] else 'FAILED'}"
+                f" — Data Docs: {result['data_docs']}",
+            )  # fmt: skip
+    return "passed"
+
+
+def _deployment_exists(name: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(name)
+        except ObjectNotFound:
+            return False
+    return True
+
+
+@task(task_run_name="finetune")
+def finetune_stage(repo_dir: str, deployment: str, timeout_s: int) -> str:
+    """Fine-tune on the gpu work pool via its deployment, or in-process without a server."""
+    from prefect.deployments import run_deployment
+
+    logger = get_run_logger()
+    if stage_is_current(repo_dir, FINETUNE_STAGE):
+        logger.info("finetune is up to date, skipped")
+        return "skipped"
+    if os.environ.get("PREFECT_API_URL") and _deployment_exists(deployment):
+        logger.info("dispatching finetune to deployment %s", deployment)
+        run = run_deployment(deployment, parameters={"repo_dir": repo_dir}, timeout=timeout_s)
+        if not run.state or not run.state.is_completed():
+            raise StageFailed(f"finetune flow run {run.name} ended {run.state and run.state.name}")
+        return f"ran on work pool {run.work_pool_name}"
+    return finetune(repo_dir)  # the same flow, as a subflow of this run
+
+
+@flow(name="flywheel")
+def flywheel(repo_dir: str = ".") -> dict[str, str]:
+    """Run every stage of the DAG in dependency order; return what happened to each."""
+    repo = str(Path(repo_dir).resolve())
+    with contextlib.chdir(repo):
+        params = load_params()
+    outcomes: dict[str, str] = {}
+    for stage in pipeline_stages(repo):
+        if stage == FINETUNE_STAGE:
+            orchestration = params.orchestration
+            outcomes[stage] = finetune_stage(
+                repo, orchestration.finetune_deployment, orchestration.finetune_timeout_s
+            )
+        elif stage.startswith("gate_"):
+            report = f"{params.gates.report_dir}/{stage.removeprefix('gate_')}.json"
+            outcomes[stage] = gate_stage(repo, stage, report)
+        else:
+            outcomes[stage] = dvc_stage(repo, stage)
+    with contextlib.chdir(repo):
+        text = summary(params)
+    create_markdown_artifact(key="flywheel-summary", markdown=f"```\n{text}\n```")
+    return outcomes
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the flywheel flow (all DVC stages).")
+    parser.add_argument("--repo", default=".", help="repository with dvc.yaml (default: .)")
+    args = parser.parse_args(argv)
+    try:
+        flywheel(args.repo)
+    except (StageFailed, RuntimeError) as exc:
+        print(f"\nflywheel failed: {exc}", file=sys.stderr)
+        sys.exit(1)
+    with contextlib.chdir(args.repo):
+        print("\n" + summary(load_params()))
+
+
+if __name__ == "__main__":
+    main()

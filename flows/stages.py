@@ -1,0 +1,67 @@
+"""Run DVC stages from Python: the DAG order, whether a stage is current, and `dvc repro`.
+
+The flows never call step code directly: each stage goes through `dvc repro --single-item`,
+so whatever Prefect runs is versioned and cached exactly as a hand-run `dvc repro` would be.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+class StageFailed(RuntimeError):
+    """`dvc repro` of a stage exited non-zero; the message carries the end of its output."""
+
+
+def pipeline_stages(repo_dir: str | Path) -> list[str]:
+    """Every stage of dvc.yaml in an order where dependencies come first (stable by name)."""
+    import networkx as nx
+    from dvc.repo import Repo
+
+    with Repo(str(repo_dir)) as repo:
+        graph = repo.index.graph  # edges point from a stage to the stages it depends on
+        order = nx.lexicographical_topological_sort(graph.reverse(), key=lambda s: s.addressing)
+        return [stage.addressing for stage in order]
+
+
+def stage_is_current(repo_dir: str | Path, stage: str) -> bool:
+    """True when DVC sees no change in the stage's deps, params, outs or command."""
+    from dvc.repo import Repo
+
+    with Repo(str(repo_dir)) as repo:
+        return not repo.status(targets=[stage])
+
+
+def _dvc() -> list[str]:
+    # The dvc next to this interpreter: workers may not have the venv's bin on PATH.
+    exe = Path(sys.executable).with_name("dvc")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dvc"]
+
+
+def reproduce(repo_dir: str | Path, stage: str, logger: logging.Logger | None = None) -> None:
+    """`dvc repro --single-item <stage>`, streaming its output line by line to `logger`."""
+    logger = logger or logging.getLogger(__name__)
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    process = subprocess.Popen(
+        [*_dvc(), "repro", "--single-item", stage],
+        cwd=repo_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    tail: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip()
+        if line:
+            logger.info(line)
+            tail = (tail + [line])[-40:]
+    if process.wait() != 0:
+        raise StageFailed(f"stage {stage} failed:\n" + "\n".join(tail))

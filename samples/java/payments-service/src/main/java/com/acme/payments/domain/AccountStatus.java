@@ -1,0 +1,10 @@
+package com.acme.payments.domain;
+
+/**
+ * Whether an account can send and receive payments.
+ */
+public enum AccountStatus {
+    OPEN,
+    FROZEN,
+    CLOSED
+}

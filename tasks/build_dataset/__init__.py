@@ -1,0 +1,1 @@
+"""Step 2, language modeling: render assets into DSL text and build instruction datasets."""

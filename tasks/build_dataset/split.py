@@ -1,0 +1,67 @@
+"""Grouped, deterministic train/eval split: records sharing an asset stay on one side."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+
+import pandas as pd
+
+
+def asset_groups(assets: pd.Series) -> pd.Series:
+    """Group id per record: connected components of records linked by a shared asset."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for linked in assets:
+        first = find(linked[0])
+        for other in linked[1:]:
+            parent[find(other)] = first
+    return assets.map(lambda linked: find(linked[0]))
+
+
+def _rank(seed: int, group: str) -> str:
+    return hashlib.sha256(f"{seed}:{group}".encode()).hexdigest()
+
+
+def assign_splits(records: pd.DataFrame, eval_fraction: float, seed: int) -> pd.Series:
+    """'train' or 'eval' per record; whole groups move, and each task gets its eval share.
+
+    Groups are visited in a seed-determined order and a group goes to eval while one of its
+    tasks is still short of `eval_fraction` of that task's records (at least one record for
+    a task with two or more groups), so small tasks are still evaluated. A group that would
+    more than double a task's share is passed over; a task left with no eval record at all then
+    gets its smallest group.
+    """
+    sizes = records.groupby(["group", "task"]).size()
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for (group, task), n in sizes.items():
+        counts[group][task] = int(n)
+    totals = Counter(records["task"])
+    groups_per_task = records.groupby("task")["group"].nunique()
+    target = {
+        task: max(1, math.floor(total * eval_fraction)) if groups_per_task[task] > 1 else 0
+        for task, total in totals.items()
+    }
+    in_eval: Counter[str] = Counter()
+    eval_groups = set()
+    for group in sorted(counts, key=lambda g: _rank(seed, g)):
+        task_counts = counts[group]
+        short = any(in_eval[t] < target[t] for t in task_counts)
+        overshoot = any(in_eval[t] + n > 2 * max(target[t], 1) for t, n in task_counts.items())
+        if short and not overshoot:
+            eval_groups.add(group)
+            in_eval.update(task_counts)
+    for task in sorted(t for t in target if target[t] and not in_eval[t]):
+        candidates = [g for g in counts if task in counts[g] and len(counts[g]) == 1]
+        candidates = candidates or [g for g in counts if task in counts[g]]
+        smallest = min(candidates, key=lambda g: (sum(counts[g].values()), _rank(seed, g)))
+        eval_groups.add(smallest)
+        in_eval.update(counts[smallest])
+    return records["group"].map(lambda g: "eval" if g in eval_groups else "train")

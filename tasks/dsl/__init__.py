@@ -1,0 +1,1 @@
+"""Renderers and strict validators for the LLM-friendly formats ("DSLs") the platform trains on."""

@@ -1,0 +1,197 @@
+"""Loading API specs (refs resolved by prance) and reading OpenAPI 3 / Swagger 2 operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.exceptions import OpenAPIError
+from prance.util.resolver import RefResolver
+from prance.util.url import ResolutionError
+
+from tasks.dsl import jsonlike
+from tasks.dsl.api_cells import (
+    HTTP_METHODS,
+    Operation,
+    first_sentence,
+    object_notation,
+    one_line,
+    request_cell,
+    response_cells,
+    section_from_path,
+)
+
+# prance resolves relative file references against the document's URL; text has none of its own.
+_PLACEHOLDER_URL = "file:///__spec__.yaml"
+_RANGE_CODES = {"1XX": 100, "2XX": 200, "3XX": 300, "4XX": 400, "5XX": 500}
+
+
+class SpecError(ValueError):
+    """An API spec that cannot be read, resolved or validated."""
+
+
+def _plain(value: Any) -> Any:
+    # YAML turns `200:` into an int key and unquoted dates into dates; OpenAPI means strings.
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _stop_recursion(limit: int, parsed_url: Any, recursions: Any = ()) -> dict[str, Any]:
+    # A self-referencing schema (a tree node holding its children) ends as a generic object.
+    return {"type": "object", "description": "recursive reference"}
+
+
+def _base_url(base_path: Path | None) -> str:
+    if base_path is None:
+        return _PLACEHOLDER_URL
+    path = base_path.resolve()
+    return (path / "__spec__.yaml").as_uri() if path.is_dir() else path.as_uri()
+
+
+def load_spec(text: str, base_path: Path | None = None) -> dict:
+    """Parse a YAML/JSON API spec; OpenAPI/Swagger specs get every `$ref` resolved and validated."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"not valid YAML or JSON: {one_line(str(exc))}") from exc
+    if not isinstance(data, dict):
+        raise SpecError(f"a spec must be a mapping, found {type(data).__name__}")
+    data = _plain(data)
+    if "openapi" not in data and "swagger" not in data:
+        if "item" in data and "info" in data:
+            return data  # a Postman collection: no $ref to resolve, no schema to validate against
+        raise SpecError("not an OpenAPI/Swagger spec (no 'openapi' or 'swagger' key)")
+    try:
+        resolver = RefResolver(
+            data, _base_url(base_path), recursion_limit_handler=_stop_recursion, strict=False
+        )
+        resolver.resolve_references()
+    except (ResolutionError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise SpecError(f"cannot resolve $ref: {one_line(str(exc))}") from exc
+    spec = resolver.specs
+    version = spec.get("openapi") or spec.get("swagger")
+    try:
+        validate_openapi(spec)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(part) for part in exc.absolute_path) or "document root"
+        raise SpecError(f"invalid OpenAPI {version} spec at {where}: {exc.message}") from exc
+    except OpenAPIError as exc:
+        reason = one_line(str(exc)) or f"unsupported version {version!r}"
+        raise SpecError(f"invalid OpenAPI {version} spec: {reason}") from exc
+    return spec
+
+
+def _media_schema(content: Any) -> str | None:
+    if not isinstance(content, dict) or not content:
+        return None
+    json_types = [name for name in content if "json" in name]
+    media = content[json_types[0] if json_types else next(iter(content))]
+    schema = media.get("schema") if isinstance(media, dict) else None
+    return jsonlike.render(schema)
+
+
+def _parameter_type(parameter: dict[str, Any]) -> str:
+    if "schema" in parameter:
+        return jsonlike.render(parameter["schema"])
+    if "content" in parameter:
+        return _media_schema(parameter["content"]) or "Object"
+    return jsonlike.render(parameter)  # Swagger 2: type/format/items sit on the parameter
+
+
+def _merged_parameters(shared: list[Any], own: list[Any]) -> list[dict[str, Any]]:
+    # Operation-level parameters override path-level ones with the same name and location.
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for parameter in [*shared, *own]:
+        if isinstance(parameter, dict) and "name" in parameter:
+            merged[(parameter["name"], parameter.get("in", ""))] = parameter
+    return list(merged.values())
+
+
+def _request(operation: dict[str, Any], shared: list[Any]) -> str:
+    parts: dict[str, dict[str, str]] = {"path": {}, "query": {}, "header": {}}
+    form: dict[str, str] = {}
+    body = None
+    for parameter in _merged_parameters(shared, operation.get("parameters") or []):
+        location = parameter.get("in")
+        if location == "body":
+            body = jsonlike.render(parameter.get("schema"))
+        elif location == "formData":
+            form[parameter["name"]] = _parameter_type(parameter)
+        elif location in parts:
+            parts[location][parameter["name"]] = _parameter_type(parameter)
+    request_body = operation.get("requestBody")
+    if isinstance(request_body, dict):
+        body = _media_schema(request_body.get("content")) or "Object"
+    if form:
+        body = object_notation(form)
+    return request_cell(parts, body)
+
+
+def _response_body(response: Any) -> str | None:
+    if not isinstance(response, dict):
+        return None
+    if "schema" in response:  # Swagger 2
+        return jsonlike.render(response["schema"])
+    return _media_schema(response.get("content"))
+
+
+def _responses(operation: dict[str, Any]) -> tuple[str, str]:
+    bodies: dict[int, str | None] = {}
+    default = None
+    for code, response in (operation.get("responses") or {}).items():
+        if code == "default":
+            default = response
+        elif code.upper() in _RANGE_CODES:
+            bodies.setdefault(_RANGE_CODES[code.upper()], _response_body(response))
+        elif code.isdigit():
+            bodies[int(code)] = _response_body(response)
+    if default is not None:
+        # `default` covers every undeclared status: the success when none is declared, else 500.
+        has_success = any(200 <= code < 400 for code in bodies)
+        bodies.setdefault(500 if has_success else 200, _response_body(default))
+    return response_cells(bodies)
+
+
+def _description(operation: dict[str, Any], method: str, path: str) -> str:
+    return (
+        one_line(operation.get("summary") or "").rstrip(".")
+        or first_sentence(operation.get("description"))
+        or one_line(operation.get("operationId") or "")
+        or f"{method} {path}"
+    )
+
+
+def operations_from_openapi(spec: dict) -> list[Operation]:
+    """Every operation of a resolved OpenAPI 3.x or Swagger 2.0 spec, in document order."""
+    operations = []
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        shared = item.get("parameters") or []
+        for key, operation in item.items():
+            method = key.upper()
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            tags = operation.get("tags") or []
+            response, errors = _responses(operation)
+            operations.append(
+                Operation(
+                    section=one_line(tags[0]) if tags else section_from_path(path),
+                    path=path,
+                    method=method,
+                    description=_description(operation, method, path),
+                    request=_request(operation, shared),
+                    response=response,
+                    errors=errors,
+                )
+            )
+    return operations

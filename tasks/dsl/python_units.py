@@ -1,0 +1,212 @@
+"""Python sources through `ast`: class units, and syntax/structure checks of snippets."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import PurePath
+
+from tasks.dsl.code_model import ClassUnit, CodeParseError, MethodUnit, count_body_lines
+from tasks.dsl.problems import Problem
+
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _annotation(node: ast.expr | None, default: str) -> str:
+    if node is None:
+        return default
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value  # a forward reference: "Repo" means the type Repo
+    return ast.unparse(node)
+
+
+def _simple_name(node: ast.expr) -> str:
+    target = node.func if isinstance(node, ast.Call) else node
+    return ast.unparse(target).rsplit(".", 1)[-1]
+
+
+def _parameters(function: _Function, is_method: bool) -> list[ast.arg]:
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    is_static = any(_simple_name(d) == "staticmethod" for d in function.decorator_list)
+    if is_method and not is_static and positional:
+        positional = positional[1:]  # self / cls
+    star = [ast.arg(f"*{args.vararg.arg}", args.vararg.annotation)] if args.vararg else []
+    double = [ast.arg(f"**{args.kwarg.arg}", args.kwarg.annotation)] if args.kwarg else []
+    return [*positional, *star, *args.kwonlyargs, *double]
+
+
+def _body_lines(function: _Function, lines: list[str]) -> int:
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring is documentation, not implementation
+    if not body:
+        return 0
+    return count_body_lines("\n".join(lines[body[0].lineno - 1 : function.end_lineno]))
+
+
+def _method(function: _Function, lines: list[str], is_method: bool) -> MethodUnit:
+    arguments = _parameters(function, is_method)
+    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+    source = textwrap.dedent("\n".join(lines[first - 1 : function.end_lineno]))
+    return MethodUnit(
+        name=function.name,
+        params=[(a.arg, _annotation(a.annotation, "Any")) for a in arguments],
+        returns=_annotation(function.returns, "None"),
+        source=source.strip("\n"),
+        body_lines=_body_lines(function, lines),
+        is_test=function.name.startswith("test"),
+        start_line=first,
+        visibility="private" if function.name.startswith("_") else "public",
+    )
+
+
+def _self_fields(init: _Function) -> list[tuple[str, str]]:
+    typed = {a.arg: _annotation(a.annotation, "Any") for a in _parameters(init, True)}
+    fields: dict[str, str] = {}
+    for node in ast.walk(init):
+        if isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], None
+        elif isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Attribute) and ast.unparse(target.value) == "self":
+                if isinstance(node, ast.AnnAssign):
+                    kind = _annotation(node.annotation, "Any")
+                elif isinstance(value, ast.Name):
+                    kind = typed.get(value.id, "Any")
+                else:
+                    kind = "Any"
+                fields.setdefault(target.attr, kind)
+    return list(fields.items())
+
+
+def _type_name(annotation: str) -> str:
+    return annotation.split("[")[0].rsplit(".", 1)[-1]
+
+
+def _is_class_variable(statement: ast.AnnAssign) -> bool:
+    return _type_name(ast.unparse(statement.annotation)) in ("ClassVar", "KW_ONLY")
+
+
+def _is_init_field(statement: ast.AnnAssign) -> bool:
+    value = statement.value
+    if isinstance(value, ast.Call) and _simple_name(value) == "field":
+        return not any(
+            k.arg == "init" and isinstance(k.value, ast.Constant) and k.value.value is False
+            for k in value.keywords
+        )
+    return True
+
+
+def _kind(bases: list[str]) -> str:
+    simple = {_type_name(base) for base in bases}
+    if simple & _ENUM_BASES:
+        return "enum"
+    return "interface" if "Protocol" in simple else "class"
+
+
+def _class(
+    node: ast.ClassDef, module: str, outer: str, lines: list[str], path: str
+) -> list[ClassUnit]:
+    name = f"{outer}.{node.name}" if outer else node.name
+    bases = [ast.unparse(base) for base in node.bases]
+    kind = _kind(bases)
+    unit = ClassUnit("python", module, name, bases, [], [], [], kind, path)
+    nested: list[ClassUnit] = []
+    init_fields: list[ast.AnnAssign] = []
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            if not _is_class_variable(statement):
+                unit.fields.append((statement.target.id, _annotation(statement.annotation, "Any")))
+                if _is_init_field(statement):
+                    init_fields.append(statement)
+        elif isinstance(statement, ast.Assign) and kind == "enum":
+            members = [t.id for t in statement.targets if isinstance(t, ast.Name)]
+            unit.fields += [(member, name) for member in members if not member.startswith("_")]
+        elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            unit.methods.append(_method(statement, lines, is_method=True))
+        elif isinstance(statement, ast.ClassDef):
+            nested += _class(statement, module, name, lines, path)
+    init = next((f for f in node.body if isinstance(f, _Function) and f.name == "__init__"), None)
+    if init is not None:
+        unit.ctor_params = [_annotation(a.annotation, a.arg) for a in _parameters(init, True)]
+        known = {field_name for field_name, _ in unit.fields}
+        unit.fields += [f for f in _self_fields(init) if f[0] not in known]
+    elif any(_simple_name(d) == "dataclass" for d in node.decorator_list):
+        unit.ctor_params = [_annotation(f.annotation, "Any") for f in init_fields]
+    return [unit, *nested]
+
+
+def parse_python(text: str, module: str = "", path: str = "") -> list[ClassUnit]:
+    """Each class as a unit, plus one "module" unit holding the module-level functions."""
+    # ast numbers lines by \n, \r\n and \r only; str.splitlines would also split on \f and others.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        where = f"{path or 'Python source'}: syntax error at line {exc.lineno or 1}"
+        raise CodeParseError(f"{where}: {exc.msg}") from exc
+    lines = text.split("\n")
+    units: list[ClassUnit] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            units += _class(node, module, "", lines, path)
+    functions = [_method(n, lines, is_method=False) for n in tree.body if isinstance(n, _Function)]
+    if functions:
+        name = module.rsplit(".", 1)[-1] if module else PurePath(path).stem or "module"
+        units.append(ClassUnit("python", module, name, [], [], [], functions, "module", path))
+    return units
+
+
+def _parse_snippet(code: str) -> tuple[ast.Module | None, list[Problem]]:
+    try:
+        return ast.parse(textwrap.dedent(code)), []
+    except SyntaxError as exc:
+        return None, [Problem(f"line {exc.lineno or 1}", f"syntax error: {exc.msg}")]
+
+
+def check_method(code: str, name: str | None) -> list[Problem]:
+    """Syntax problems, or not exactly one top-level function (imports allowed) / wrong name."""
+    tree, problems = _parse_snippet(code)
+    if tree is None:
+        return problems
+    functions = [node for node in tree.body if isinstance(node, _Function)]
+    for node in tree.body:
+        if not isinstance(node, _Function | ast.Import | ast.ImportFrom):
+            statement = ast.unparse(node).splitlines()[0][:40]
+            message = f"unexpected top-level statement {statement!r}; only the method is expected"
+            problems.append(Problem(f"line {node.lineno}", message))
+    if len(functions) != 1:
+        message = f"expected exactly one top-level function, found {len(functions)}"
+        problems.append(Problem("code", message))
+    elif name and functions[0].name != name:
+        message = f"function is named '{functions[0].name}', expected '{name}'"
+        problems.append(Problem(f"line {functions[0].lineno}", message))
+    return problems
+
+
+def _is_assertion(node: ast.AST) -> bool:
+    if isinstance(node, ast.Assert):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    called = ast.unparse(node.func)
+    # pytest.raises, and unittest's self.assertEqual & co.
+    return called == "pytest.raises" or called.rsplit(".", 1)[-1].startswith("assert")
+
+
+def check_test(code: str) -> list[Problem]:
+    """Syntax problems, no `test*` function, or no assert / pytest.raises."""
+    tree, problems = _parse_snippet(code)
+    if tree is None:
+        return problems
+    nodes = list(ast.walk(tree))
+    if not any(isinstance(n, _Function) and n.name.startswith("test") for n in nodes):
+        problems.append(Problem("code", "no test function (a function named test*)"))
+    if not any(_is_assertion(n) for n in nodes):
+        problems.append(Problem("code", "no assertion (assert statement or pytest.raises)"))
+    return problems

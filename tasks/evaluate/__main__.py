@@ -1,0 +1,80 @@
+"""Generate on the eval split with the base and the tuned model, score, and decide promotion."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.base_model import resolve
+from tasks.evaluate.report import promotion_decision, write_report
+from tasks.evaluate.score import score_record, task_metrics
+from tasks.generation import generate, load_model, merge_adapter
+from tasks.io import read_jsonl, write_json, write_jsonl
+from tasks.params import EvaluateParams, load_params, step_parser
+from tasks.prompting import build_messages, render_prompt
+
+
+def eval_sample(records: list[dict], per_task: int) -> pd.DataFrame:
+    """The first `per_task` eval records of each task, by record id (stable across runs)."""
+    frame = pd.DataFrame(records).sort_values(["task", "record_id"])
+    return frame.groupby("task").head(per_task).reset_index(drop=True)
+
+
+def run_model(name: str, model, tokenizer, sample: pd.DataFrame, system: str, step: EvaluateParams):
+    prompts = [
+        render_prompt(tokenizer, build_messages(system, r.instruction, r.input))
+        for r in sample.itertuples()
+    ]
+    started = time.perf_counter()
+    outputs = generate(model, tokenizer, prompts, step.max_new_tokens, step.batch_size)
+    seconds = time.perf_counter() - started
+    rows = [
+        {"model": name, "record_id": r.record_id, "task": r.task, "output": out}
+        | score_record(r.task, r.instruction, r.language, r.output, out)
+        for r, out in zip(sample.itertuples(), outputs, strict=True)
+    ]
+    print(f"{name}: {len(prompts)} generations in {seconds:.1f}s", flush=True)
+    return rows, seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = step_parser("Step 4: evaluate base vs tuned on the eval split.").parse_args(argv)
+    params = load_params(args.params)
+    step = params.evaluate
+    sample = eval_sample(read_jsonl(params.build_dataset.eval), step.max_records_per_task)
+    model_dir = resolve(params.base_model)
+    model, tokenizer = load_model(model_dir)
+    base_rows, base_s = run_model("base", model, tokenizer, sample, params.prompt.system, step)
+    model = merge_adapter(model, Path(params.finetune.adapter_dir))
+    tuned_rows, tuned_s = run_model("tuned", model, tokenizer, sample, params.prompt.system, step)
+
+    scored = pd.DataFrame(base_rows + tuned_rows)
+    metrics = task_metrics(scored)
+    decision = promotion_decision(metrics)
+    metrics["promotion"] = {"promoted": decision["promoted"]}
+    metrics["generation_seconds"] = {"base": round(base_s, 2), "tuned": round(tuned_s, 2)}
+    write_json(step.metrics, metrics)
+    write_jsonl(step.generations, scored.to_dict("records"))
+    plot_rows = [
+        {"task": task, "model": model_name, "format_valid": values["format_valid"]}
+        for model_name in ("base", "tuned")
+        for task, values in metrics[model_name].items()
+    ]
+    write_json(step.plot, plot_rows)
+    write_report(step.report, sample, scored, metrics, decision)
+    write_json(step.promotion, decision)
+    for model_name in ("base", "tuned"):
+        print(
+            f"{model_name}: "
+            + ", ".join(
+                f"{task}={v['format_valid']:.2f}" for task, v in metrics[model_name].items()
+            )
+        )
+    verdict = "promoted" if decision["promoted"] else "not promoted"
+    print(f"promotion: {verdict} ({decision['reasons'][0]})")
+
+
+if __name__ == "__main__":
+    main()

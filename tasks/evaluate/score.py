@@ -1,0 +1,39 @@
+"""Per-record scores and per-task aggregates for the evaluation metrics."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from tasks.formats import validate_output
+
+_METHOD = re.compile(r"Implement the method (\w+)")
+
+
+def score_record(task: str, instruction: str, language: str, reference: str, output: str) -> dict:
+    """Format validity (the task's validator), its problems, and exact match."""
+    match = _METHOD.search(instruction) if task == "implement_method" else None
+    problems = validate_output(task, output, language, match.group(1) if match else None)
+    return {
+        "format_valid": not problems,
+        "problems": "; ".join(str(p) for p in problems[:3]),
+        "exact_match": output.strip() == reference.strip(),
+    }
+
+
+def task_metrics(scored: pd.DataFrame) -> dict:
+    """{model: {task: {metric: value}}} plus an overall mean per model."""
+    metrics: dict[str, dict] = {}
+    for model, frame in scored.groupby("model"):
+        per_task = frame.groupby("task")[["format_valid", "exact_match"]].mean()
+        metrics[model] = {
+            task: {k: round(float(v), 4) for k, v in row.items()}
+            | {"n": int((frame["task"] == task).sum())}
+            for task, row in per_task.iterrows()
+        }
+        metrics[model]["overall"] = {
+            "format_valid": round(float(per_task["format_valid"].mean()), 4),
+            "exact_match": round(float(per_task["exact_match"].mean()), 4),
+        }
+    return metrics

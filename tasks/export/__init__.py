@@ -1,0 +1,1 @@
+"""Step 5, integration export: a versioned, checksummed bundle for IDE tools and the server."""

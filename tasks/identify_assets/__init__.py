@@ -1,0 +1,1 @@
+"""Step 1, identify assets: inventory the sources, classify, filter junk, scrub, de-duplicate."""

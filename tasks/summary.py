@@ -1,0 +1,81 @@
+"""The end-of-run summary: what each step kept, rejected, learnt and produced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.io import read_json, read_parquet
+from tasks.params import Params, load_params, step_parser
+
+
+def _gate_lines(params: Params) -> list[str]:
+    lines = []
+    for gate in ("assets", "feedback", "dataset"):
+        path = Path(params.gates.report_dir) / f"{gate}.json"
+        if not path.exists():
+            lines.append(f"  {gate}: not run")
+            continue
+        result = read_json(path)
+        verdict = "passed" if result["success"] else "FAILED"
+        met = result["evaluated"] - len(result["failures"])
+        lines.append(
+            f"  {gate}: {verdict} ({met}/{result['evaluated']} expectations, {result['rows']} rows)"
+        )
+    return lines
+
+
+def summary(params: Params) -> str:
+    """Plain-text summary of the latest outputs of every step."""
+    inventory = read_parquet(params.identify_assets.inventory)
+    kept = int((inventory["status"] == "kept").sum())
+    reasons = (
+        inventory.loc[inventory["status"] == "rejected", "reason"]
+        .str.split(":")
+        .str[0]
+        .value_counts()
+    )
+    events = read_parquet(params.ingest_feedback.events)
+    feedback_rejects = read_parquet(params.ingest_feedback.rejects)
+    records = read_parquet(params.build_dataset.records)
+    splits = records["split"].value_counts()
+    per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
+    training = read_json(params.finetune.metrics)
+    metrics = read_json(params.evaluate.metrics)
+    manifest = read_json(Path(params.export.bundle_dir) / "manifest.json")
+
+    lines = [
+        "== Flywheel summary ==",
+        f"Assets: {len(inventory)} scanned, {kept} kept, {len(inventory) - kept} rejected"
+        + (f" ({', '.join(f'{r}={n}' for r, n in reasons.items())})" if len(reasons) else ""),
+        f"Feedback: {len(events)} events ingested, {len(feedback_rejects)} rejected",
+        f"Records: {len(records)} ({', '.join(f'{s}={n}' for s, n in splits.items())})",
+    ]
+    lines += [
+        f"  {task:<32} train={row.get('train', 0):>4}  eval={row.get('eval', 0):>3}"
+        for task, row in per_task.iterrows()
+    ]
+    lines += ["Gates:", *_gate_lines(params)]
+    lines.append(
+        f"Training: {training['steps']} steps on {training['train_records']} records, loss "
+        f"{training['first_loss']:.3f} -> {training['last_loss']:.3f} "
+        f"({training['tokens_per_second']:.0f} tokens/s on {training['device']})"
+    )
+    lines.append("Format validity per task (base -> tuned):")
+    lines += [
+        f"  {task:<32} {metrics['base'][task]['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
+        for task, tuned in metrics["tuned"].items()
+    ]
+    promoted = "promoted" if manifest["promoted"] else "not promoted"
+    lines.append(
+        f"Bundle: {Path(params.export.bundle_dir).resolve()} ({manifest['version']}, {promoted})"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = step_parser("Print the flywheel summary.").parse_args(argv)
+    print(summary(load_params(args.params)))
+
+
+if __name__ == "__main__":
+    main()

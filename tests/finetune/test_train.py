@@ -1,0 +1,61 @@
+from tasks.finetune.data import IGNORE_INDEX, collate, encode, length_grouped_batches
+from tasks.finetune.train import train
+from tasks.io import sha256_file
+
+RECORDS = [
+    {
+        "instruction": "Implement the method fee",
+        "input": "ledger.fees()\n- fields:\n- methods: fee(int): int",
+        "output": "def fee(amount: int) -> int:\n    return amount // 100\n",
+    },
+    {
+        "instruction": "create Agile user story for following topic",
+        "input": "Pause a standing order",
+        "output": "User Story: Pause\nAs a holder\nI want to pause\nSo that I save",
+    },
+    {
+        "instruction": "Write test for follow code",
+        "input": "def f():\n    return 1\n",
+        "output": "def test_f():\n    assert f() == 1\n",
+    },
+]
+
+
+def test_only_answer_tokens_carry_labels(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    example = encode(tokenizer, "sys", RECORDS[0], max_seq_len=512)
+    answer = [
+        t
+        for t, label in zip(example.input_ids, example.labels, strict=True)
+        if label != IGNORE_INDEX
+    ]
+    assert tokenizer.decode(answer) == RECORDS[0]["output"] + tokenizer.eos_token
+    assert example.labels[0] == IGNORE_INDEX
+
+
+def test_batches_pad_to_their_own_longest_example(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    examples = [encode(tokenizer, "", r, 512) for r in RECORDS]
+    batch = collate(examples[:2], tokenizer.pad_token_id)
+    assert batch["input_ids"].shape[1] == max(len(e.input_ids) for e in examples[:2])
+    assert (batch["labels"][batch["attention_mask"] == 0] == IGNORE_INDEX).all()
+    batches = length_grouped_batches(examples, 2, seed=0)
+    assert sorted(i for b in batches for i in b) == [0, 1, 2]
+
+
+def test_lora_training_runs_and_is_deterministic(tiny_model_dir, tiny_params, tmp_path):
+    params = tiny_params.finetune.model_copy(update={"max_steps": 4})
+    logged = []
+    model, result = train(tiny_model_dir, RECORDS, "sys", params, lambda s, v: logged.append(s))
+    model.save_pretrained(tmp_path / "a")
+    model2, _ = train(tiny_model_dir, RECORDS, "sys", params)
+    model2.save_pretrained(tmp_path / "b")
+
+    assert result.steps == 4 and logged == [1, 2, 3, 4]
+    assert result.answer_tokens > 0 and result.tokens > result.answer_tokens
+    weights = "adapter_model.safetensors"
+    assert sha256_file(tmp_path / "a" / weights) == sha256_file(tmp_path / "b" / weights)

@@ -1,0 +1,60 @@
+import pytest
+
+from tasks.identify_assets.classify import kind_of, language_of
+
+OPENAPI = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\n"
+SWAGGER = '{"swagger": "2.0", "info": {"title": "T", "version": "1"}, "paths": {}}'
+POSTMAN = (
+    '{"info": {"name": "N", "schema": '
+    '"https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": []}'
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "language"),
+    [
+        ("src/main/java/A.java", "", "java"),
+        ("pkg/mod.py", "", "python"),
+        ("bin/tool", "#!/usr/bin/env python3\nprint(1)", "python"),
+        ("bin/run", "#!/bin/bash\necho", "shell"),
+        ("docs/x.puml", "", "plantuml"),
+        ("LICENSE", "Apache", "unknown"),
+    ],
+)
+def test_language_comes_from_extension_or_shebang(path, head, language):
+    assert language_of(path, head) == language
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "text", "kind"),
+    [
+        ("src/main/java/a/Svc.java", "java", "class Svc {}", "source"),
+        ("src/test/java/a/SvcTest.java", "java", "class SvcTest {}", "test"),
+        ("lib/SvcTests.java", "java", "class SvcTests {}", "test"),
+        ("ledger/fees.py", "python", "def f(): pass", "source"),
+        ("tests/test_fees.py", "python", "def test_f(): pass", "test"),
+        ("ledger/fees_test.py", "python", "def test_f(): pass", "test"),
+        ("api/payments.yaml", "yaml", OPENAPI, "openapi"),
+        ("api/customers.json", "json", SWAGGER, "openapi"),
+        ("api/n.postman_collection.json", "json", POSTMAN, "postman"),
+        ("config/app.yaml", "yaml", "server:\n  port: 8080\n", "other"),
+        ("stories/a.feature", "gherkin", "Feature: x", "user_story"),
+        (
+            "stories/a.md",
+            "markdown",
+            "# S\n\nAs a clerk\nI want a report\nSo that I know\n",
+            "user_story",
+        ),
+        (
+            "stories/b.md",
+            "markdown",
+            "# 故事\n\n作为 柜员\n我想 一份报表\n以便于 了解情况\n",
+            "user_story",
+        ),
+        ("docs/guide.md", "markdown", "# Guide\n\nInstall it.\n", "doc"),
+        ("model/domain.puml", "plantuml", "@startuml\nclass A\n@enduml", "plantuml"),
+        ("pom.xml", "xml", "<project/>", "other"),
+    ],
+)
+def test_kind_follows_per_language_conventions_and_content(path, language, text, kind):
+    assert kind_of(path, language, text) == kind

@@ -1,0 +1,56 @@
+"""Helpers shared by tests: the repository root, params overrides, running commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+REPO_FILES = (
+    "tasks",
+    "flows",
+    "expectations",
+    "samples",
+    "dvc.yaml",
+    "params.yaml",
+    "pyproject.toml",
+)
+
+
+def tiny_overrides(cache_dir: Path) -> dict:
+    """params.yaml overrides that run the whole DAG on the tiny model in about a minute."""
+    return {
+        "base_model": {"source": "tiny", "name": "tiny-llama", "cache_dir": str(cache_dir)},
+        "finetune": {"max_steps": 3, "micro_batch_size": 2, "max_seq_len": 256, "warmup_steps": 0},
+        "evaluate": {"max_records_per_task": 1, "max_new_tokens": 12, "batch_size": 4},
+        "gates": {"min_records_per_task": 1},
+    }
+
+
+def merged(base: dict, overrides: dict) -> dict:
+    out = dict(base)
+    for key, value in overrides.items():
+        out[key] = merged(base.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+def write_params(path: Path, overrides: dict) -> Path:
+    """Write params.yaml with overrides applied to the repository's own params."""
+    base = yaml.safe_load((REPO / "params.yaml").read_text())
+    path.write_text(yaml.safe_dump(merged(base, overrides), sort_keys=False, allow_unicode=True))
+    return path
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command with this interpreter's bin directory first on PATH."""
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{cmd} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result
