@@ -25,7 +25,7 @@ def training_summary(repo_dir: Path) -> str:
     return (
         "# Fine-tune\n\n| metric | value |\n| --- | --- |\n"
         f"| steps | {m['steps']} |\n| train records | {m['train_records']} |\n"
-        f"| loss first / last | {m['first_loss']:.4f} / {m['last_loss']:.4f} |\n"
+        f"| loss, mean of first / last steps | {m['start_loss']:.4f} / {m['end_loss']:.4f} |\n"
         f"| tokens/s | {m['tokens_per_second']:.0f} |\n| device | {m['device']} |\n"
         f"| LoRA | r={lora.r}, alpha={lora.alpha}, targets={lora.target_modules} |\n"
         f"| adapter | `{params.finetune.adapter_dir}` |\n"

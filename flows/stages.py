@@ -6,6 +6,7 @@ so whatever Prefect runs is versioned and cached exactly as a hand-run `dvc repr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -22,7 +23,8 @@ def pipeline_stages(repo_dir: str | Path) -> list[str]:
     import networkx as nx
     from dvc.repo import Repo
 
-    with Repo(str(repo_dir)) as repo:
+    # Stage addresses are relative to the working directory: read them from the repo root.
+    with contextlib.chdir(repo_dir), Repo(".") as repo:
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         order = nx.lexicographical_topological_sort(graph.reverse(), key=lambda s: s.addressing)
         return [stage.addressing for stage in order]
@@ -32,7 +34,7 @@ def stage_is_current(repo_dir: str | Path, stage: str) -> bool:
     """True when DVC sees no change in the stage's deps, params, outs or command."""
     from dvc.repo import Repo
 
-    with Repo(str(repo_dir)) as repo:
+    with contextlib.chdir(repo_dir), Repo(".") as repo:
         return not repo.status(targets=[stage])
 
 

@@ -29,6 +29,28 @@ def merge_adapter(model: Any, adapter_dir: Path) -> Any:
 
 
 @torch.inference_mode()
+def answer_losses(model: Any, examples: list[Any], pad_id: int, batch_size: int) -> list[float]:
+    """Mean cross-entropy of each example's reference answer tokens (teacher forcing)."""
+    from tasks.finetune.data import IGNORE_INDEX, collate
+
+    losses: list[float] = []
+    for start in range(0, len(examples), batch_size):
+        batch = collate(examples[start : start + batch_size], pad_id)
+        batch = {k: v.to(model.device) for k, v in batch.items()}
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        labels = batch["labels"][:, 1:]
+        token_loss = torch.nn.functional.cross_entropy(
+            logits[:, :-1].transpose(1, 2).float(),
+            labels,
+            ignore_index=IGNORE_INDEX,
+            reduction="none",
+        )
+        mask = labels != IGNORE_INDEX
+        losses += (token_loss.sum(1) / mask.sum(1).clamp(min=1)).tolist()
+    return losses
+
+
+@torch.inference_mode()
 def generate(
     model: Any, tokenizer: Any, prompts: list[str], max_new_tokens: int, batch_size: int
 ) -> list[str]:

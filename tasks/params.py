@@ -105,6 +105,7 @@ class FinetuneParams(Section):
     max_steps: int
     micro_batch_size: int
     grad_accum: int
+    task_sampling: Literal["balanced", "natural"]
     max_seq_len: int
     seed: int
 

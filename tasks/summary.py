@@ -57,14 +57,16 @@ def summary(params: Params) -> str:
     lines += ["Gates:", *_gate_lines(params)]
     lines.append(
         f"Training: {training['steps']} steps on {training['train_records']} records, loss "
-        f"{training['first_loss']:.3f} -> {training['last_loss']:.3f} "
-        f"({training['tokens_per_second']:.0f} tokens/s on {training['device']})"
+        f"{training['start_loss']:.3f} -> {training['end_loss']:.3f} (mean of first / last steps), "
+        f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}"
     )
-    lines.append("Format validity per task (base -> tuned):")
-    lines += [
-        f"  {task:<32} {metrics['base'][task]['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
-        for task, tuned in metrics["tuned"].items()
-    ]
+    lines.append(f"  {'Per task, base -> tuned:':<32} {'format validity':<16} answer loss")
+    tasks = [task for task in metrics["tuned"] if task != "overall"] + ["overall"]
+    for task in tasks:
+        base, tuned = metrics["base"][task], metrics["tuned"][task]
+        valid = f"{base['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
+        loss = f"{base['answer_loss']:.2f} -> {tuned['answer_loss']:.2f}"
+        lines.append(f"  {task:<32} {valid:<16} {loss}")
     promoted = "promoted" if manifest["promoted"] else "not promoted"
     lines.append(
         f"Bundle: {Path(params.export.bundle_dir).resolve()} ({manifest['version']}, {promoted})"

@@ -10,9 +10,10 @@ import pandas as pd
 from tasks.base_model import resolve
 from tasks.evaluate.report import promotion_decision, write_report
 from tasks.evaluate.score import score_record, task_metrics
-from tasks.generation import generate, load_model, merge_adapter
+from tasks.finetune.data import encode
+from tasks.generation import answer_losses, generate, load_model, merge_adapter
 from tasks.io import read_jsonl, write_json, write_jsonl
-from tasks.params import EvaluateParams, load_params, step_parser
+from tasks.params import Params, load_params, step_parser
 from tasks.prompting import build_messages, render_prompt
 
 
@@ -22,7 +23,12 @@ def eval_sample(records: list[dict], per_task: int) -> pd.DataFrame:
     return frame.groupby("task").head(per_task).reset_index(drop=True)
 
 
-def run_model(name: str, model, tokenizer, sample: pd.DataFrame, system: str, step: EvaluateParams):
+def run_model(name: str, model, tokenizer, sample: pd.DataFrame, params: Params):
+    """Answer loss on the references, then greedy generations, scored per record."""
+    system, step = params.prompt.system, params.evaluate
+    max_len = params.build_dataset.max_record_tokens
+    examples = [encode(tokenizer, system, r, max_len) for r in sample.to_dict("records")]
+    losses = answer_losses(model, examples, tokenizer.pad_token_id, step.batch_size)
     prompts = [
         render_prompt(tokenizer, build_messages(system, r.instruction, r.input))
         for r in sample.itertuples()
@@ -31,9 +37,15 @@ def run_model(name: str, model, tokenizer, sample: pd.DataFrame, system: str, st
     outputs = generate(model, tokenizer, prompts, step.max_new_tokens, step.batch_size)
     seconds = time.perf_counter() - started
     rows = [
-        {"model": name, "record_id": r.record_id, "task": r.task, "output": out}
+        {
+            "model": name,
+            "record_id": r.record_id,
+            "task": r.task,
+            "output": out,
+            "answer_loss": loss,
+        }
         | score_record(r.task, r.instruction, r.language, r.output, out)
-        for r, out in zip(sample.itertuples(), outputs, strict=True)
+        for r, out, loss in zip(sample.itertuples(), outputs, losses, strict=True)
     ]
     print(f"{name}: {len(prompts)} generations in {seconds:.1f}s", flush=True)
     return rows, seconds
@@ -46,9 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     sample = eval_sample(read_jsonl(params.build_dataset.eval), step.max_records_per_task)
     model_dir = resolve(params.base_model)
     model, tokenizer = load_model(model_dir)
-    base_rows, base_s = run_model("base", model, tokenizer, sample, params.prompt.system, step)
+    base_rows, base_s = run_model("base", model, tokenizer, sample, params)
     model = merge_adapter(model, Path(params.finetune.adapter_dir))
-    tuned_rows, tuned_s = run_model("tuned", model, tokenizer, sample, params.prompt.system, step)
+    tuned_rows, tuned_s = run_model("tuned", model, tokenizer, sample, params)
 
     scored = pd.DataFrame(base_rows + tuned_rows)
     metrics = task_metrics(scored)
@@ -58,9 +70,10 @@ def main(argv: list[str] | None = None) -> None:
     write_json(step.metrics, metrics)
     write_jsonl(step.generations, scored.to_dict("records"))
     plot_rows = [
-        {"task": task, "model": model_name, "format_valid": values["format_valid"]}
+        {"task": f"{task} ({model_name})", "format_valid": values["format_valid"]}
+        for task in metrics["tuned"]
         for model_name in ("base", "tuned")
-        for task, values in metrics[model_name].items()
+        for values in [metrics[model_name][task]]
     ]
     write_json(step.plot, plot_rows)
     write_report(step.report, sample, scored, metrics, decision)

@@ -8,19 +8,21 @@ import pandas as pd
 
 
 def promotion_decision(metrics: dict) -> dict:
-    """Promote when the tuned model is at least as format-valid as the base on every task."""
-    reasons, promoted = [], True
+    """Promote when the tuned model is more format-valid overall and regresses on no task."""
+    reasons = []
     for task, tuned in metrics["tuned"].items():
-        if task == "overall":
-            continue
         base = metrics["base"][task]["format_valid"]
-        if tuned["format_valid"] < base:
-            promoted = False
+        if task != "overall" and tuned["format_valid"] < base:
             reasons.append(
                 f"{task}: tuned format validity {tuned['format_valid']:.2f} < base {base:.2f}"
             )
+    base = metrics["base"]["overall"]["format_valid"]
+    tuned = metrics["tuned"]["overall"]["format_valid"]
+    if tuned <= base:
+        reasons.append(f"overall: tuned format validity {tuned:.2f} is not above base {base:.2f}")
+    promoted = not reasons
     if promoted:
-        reasons.append("tuned matches or beats base on format validity for every task")
+        reasons.append(f"overall format validity {base:.2f} -> {tuned:.2f}, no task regressed")
     return {"promoted": promoted, "reasons": reasons}
 
 
@@ -33,12 +35,18 @@ def write_report(
     path: str, sample: pd.DataFrame, scored: pd.DataFrame, metrics: dict, decision: dict
 ) -> None:
     """Markdown: metrics per task and model, the decision, and one example per task and model."""
-    lines = ["# Evaluation report", "", "| task | base format valid | tuned format valid | n |",
-             "| --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "# Evaluation report",
+        "",
+        "| task | format valid, base | tuned | answer loss, base | tuned | records |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for task, tuned in metrics["tuned"].items():
         base = metrics["base"][task]
-        base_valid, tuned_valid = base["format_valid"], tuned["format_valid"]
-        lines.append(f"| {task} | {base_valid:.2f} | {tuned_valid:.2f} | {tuned.get('n', '')} |")
+        lines.append(
+            f"| {task} | {base['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
+            f"{base['answer_loss']:.3f} | {tuned['answer_loss']:.3f} | {tuned.get('n', '')} |"
+        )
     verdict = "promoted" if decision["promoted"] else "not promoted"
     lines += ["", f"**Promotion: {verdict}.** " + " ".join(decision["reasons"]), ""]
     references = dict(zip(sample["record_id"], sample["output"], strict=True))

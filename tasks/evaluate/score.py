@@ -8,6 +8,9 @@ import pandas as pd
 
 from tasks.formats import validate_output
 
+# format_valid is the primary metric; answer_loss (teacher-forced cross-entropy of the
+# reference answer) moves before the strict validators do, so it shows early learning.
+METRICS = ("format_valid", "exact_match", "answer_loss")
 _METHOD = re.compile(r"Implement the method (\w+)")
 
 
@@ -26,14 +29,13 @@ def task_metrics(scored: pd.DataFrame) -> dict:
     """{model: {task: {metric: value}}} plus an overall mean per model."""
     metrics: dict[str, dict] = {}
     for model, frame in scored.groupby("model"):
-        per_task = frame.groupby("task")[["format_valid", "exact_match"]].mean()
+        per_task = frame.groupby("task")[list(METRICS)].mean()
         metrics[model] = {
             task: {k: round(float(v), 4) for k, v in row.items()}
             | {"n": int((frame["task"] == task).sum())}
             for task, row in per_task.iterrows()
         }
         metrics[model]["overall"] = {
-            "format_valid": round(float(per_task["format_valid"].mean()), 4),
-            "exact_match": round(float(per_task["exact_match"].mean()), 4),
+            name: round(float(per_task[name].mean()), 4) for name in METRICS
         }
     return metrics

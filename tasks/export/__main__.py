@@ -53,13 +53,15 @@ def model_card(params: Params, version: str, metrics: dict, decision: dict) -> s
         f"lr {step.learning_rate}, seed {step.seed}",
         f"- Promotion: {verdict}: {' '.join(decision['reasons'])}",
         "",
-        "| task | base format valid | tuned format valid |",
-        "| --- | --- | --- |",
+        "| task | format valid, base | tuned | answer loss, base | tuned |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| {task} | {metrics['base'][task]['format_valid']:.2f} | {v['format_valid']:.2f} |"
-        for task, v in metrics["tuned"].items()
-    ]
+    for task, tuned in metrics["tuned"].items():
+        base = metrics["base"][task]
+        lines.append(
+            f"| {task} | {base['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
+            f"{base['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

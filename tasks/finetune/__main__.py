@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     write_json(step.metrics, metrics)
     print(
         f"trained {result.steps} steps on {result.train_records} records ({result.device}): "
-        f"loss {result.first_loss:.4f} -> {result.last_loss:.4f}, "
+        f"mean loss of the first / last steps {result.start_loss:.4f} -> {result.end_loss:.4f}, "
         f"{result.tokens_per_second:.0f} tokens/s"
     )
 

@@ -17,6 +17,7 @@ IGNORE_INDEX = -100  # label value the loss skips: prompt tokens and padding
 class Example:
     input_ids: list[int]
     labels: list[int]
+    task: str = ""
 
     @property
     def answer_tokens(self) -> int:
@@ -34,7 +35,7 @@ def encode(tokenizer: Any, system: str, record: dict, max_seq_len: int) -> Examp
     ]
     ids = (prompt_ids + answer_ids)[:max_seq_len]
     labels = ([IGNORE_INDEX] * len(prompt_ids) + answer_ids)[:max_seq_len]
-    return Example(ids, labels)
+    return Example(ids, labels, record.get("task", ""))
 
 
 def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) -> list[list[int]]:
@@ -42,6 +43,34 @@ def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) 
     order = sorted(range(len(examples)), key=lambda i: (len(examples[i].input_ids), i))
     batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     random.Random(seed).shuffle(batches)
+    return batches
+
+
+def task_balanced_batches(
+    examples: list[Example], batch_size: int, seed: int, window: int = 8
+) -> list[list[int]]:
+    """Batches that visit every task equally often (small tasks cycle), length-grouped locally.
+
+    Tasks take turns example by example, so a short run sees as many user stories as methods;
+    within windows of `window` batches, examples are sorted by length to keep padding low.
+    """
+    rng = random.Random(seed)
+    by_task: dict[str, list[int]] = {}
+    for index, example in enumerate(examples):
+        by_task.setdefault(example.task, []).append(index)
+    for indices in by_task.values():
+        rng.shuffle(indices)
+    longest = max(len(indices) for indices in by_task.values())
+    order = [
+        indices[turn % len(indices)]
+        for turn in range(longest)
+        for _, indices in sorted(by_task.items())
+    ]
+    span = batch_size * window
+    batches = []
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start : start + span], key=lambda i: len(examples[i].input_ids))
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return batches
 
 

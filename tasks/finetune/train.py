@@ -10,7 +10,13 @@ from typing import Any
 
 import torch
 
-from tasks.finetune.data import Example, collate, encode, length_grouped_batches
+from tasks.finetune.data import (
+    Example,
+    collate,
+    encode,
+    length_grouped_batches,
+    task_balanced_batches,
+)
 from tasks.params import FinetuneParams
 
 
@@ -19,6 +25,8 @@ class TrainResult:
     steps: int
     first_loss: float
     last_loss: float
+    start_loss: float  # mean over the first few steps: single micro-batches are noisy
+    end_loss: float  # mean over the last few steps
     train_records: int
     tokens: int
     answer_tokens: int
@@ -82,6 +90,9 @@ def train(
         num_warmup_steps=params.warmup_steps,
         num_training_steps=params.max_steps,
     )
+    make_batches = (
+        task_balanced_batches if params.task_sampling == "balanced" else length_grouped_batches
+    )
     micro_per_step = params.grad_accum
     losses: list[float] = []
     tokens = answer_tokens = 0
@@ -90,10 +101,9 @@ def train(
     for step in range(1, params.max_steps + 1):
         step_loss = 0.0
         for _ in range(micro_per_step):
-            if not queue:  # next epoch: reshuffle the length-grouped batches
-                queue = length_grouped_batches(
-                    examples, params.micro_batch_size, params.seed + epoch
-                )
+            if not queue:  # next epoch: a new seed-determined batch order
+                queue = make_batches(examples, params.micro_batch_size, params.seed + epoch)
+                queue.reverse()  # consumed from the end
                 epoch += 1
             batch_examples = [examples[i] for i in queue.pop()]
             batch = {
@@ -120,10 +130,13 @@ def train(
                     "tokens_per_second": tokens / elapsed,
                 },
             )
+    window = max(1, min(5, len(losses) // 4))
     result = TrainResult(
         steps=params.max_steps,
         first_loss=losses[0],
         last_loss=losses[-1],
+        start_loss=sum(losses[:window]) / window,
+        end_loss=sum(losses[-window:]) / window,
         train_records=len(records),
         tokens=tokens,
         answer_tokens=answer_tokens,

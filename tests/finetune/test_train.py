@@ -1,4 +1,13 @@
-from tasks.finetune.data import IGNORE_INDEX, collate, encode, length_grouped_batches
+from collections import Counter
+
+from tasks.finetune.data import (
+    IGNORE_INDEX,
+    Example,
+    collate,
+    encode,
+    length_grouped_batches,
+    task_balanced_batches,
+)
 from tasks.finetune.train import train
 from tasks.io import sha256_file
 
@@ -45,6 +54,16 @@ def test_batches_pad_to_their_own_longest_example(tiny_model_dir):
     assert (batch["labels"][batch["attention_mask"] == 0] == IGNORE_INDEX).all()
     batches = length_grouped_batches(examples, 2, seed=0)
     assert sorted(i for b in batches for i in b) == [0, 1, 2]
+
+
+def test_balanced_batches_give_every_task_equal_turns():
+    examples = [Example([0] * (i + 1), [0] * (i + 1), "big") for i in range(12)]
+    examples += [Example([0] * 3, [0] * 3, "small"), Example([0] * 5, [0] * 5, "tiny")]
+    batches = task_balanced_batches(examples, batch_size=3, seed=0, window=2)
+    seen = Counter(examples[i].task for batch in batches for i in batch)
+    assert seen == {"big": 12, "small": 12, "tiny": 12}
+    assert {i for batch in batches for i in batch} == set(range(14))
+    assert batches == task_balanced_batches(examples, batch_size=3, seed=0, window=2)
 
 
 def test_lora_training_runs_and_is_deterministic(tiny_model_dir, tiny_params, tmp_path):
