@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from tasks.finetune.data import (
+    IGNORE_INDEX,
     Example,
     collate,
     encode,
@@ -62,6 +63,24 @@ def lora_model(model_dir: Path, params: FinetuneParams, dtype: torch.dtype) -> A
     return get_peft_model(base, config)
 
 
+def answer_loss(model: Any, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Mean cross-entropy over the answer tokens, projecting only the positions that predict them.
+
+    The LM head is a vocabulary-sized projection (49k rows on SmolLM2, a fifth of the compute);
+    prompt positions carry no labels, so their logits are never computed.
+    """
+    labels = batch["labels"]
+    predicts_answer = torch.zeros_like(labels, dtype=torch.bool)
+    predicts_answer[:, :-1] = labels[:, 1:] != IGNORE_INDEX  # logits at t predict token t + 1
+    logits = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        logits_to_keep=predicts_answer,
+    ).logits
+    targets = labels[:, 1:][predicts_answer[:, :-1]]
+    return torch.nn.functional.cross_entropy(logits.float(), targets)
+
+
 def train(
     model_dir: Path,
     records: list[dict],
@@ -109,7 +128,7 @@ def train(
             batch = {
                 k: v.to(device) for k, v in collate(batch_examples, tokenizer.pad_token_id).items()
             }
-            loss = model(**batch).loss / micro_per_step
+            loss = answer_loss(model, batch) / micro_per_step
             loss.backward()
             step_loss += loss.item()
             tokens += int(batch["attention_mask"].sum())

@@ -78,3 +78,18 @@ def test_lora_training_runs_and_is_deterministic(tiny_model_dir, tiny_params, tm
     assert result.answer_tokens > 0 and result.tokens > result.answer_tokens
     weights = "adapter_model.safetensors"
     assert sha256_file(tmp_path / "a" / weights) == sha256_file(tmp_path / "b" / weights)
+
+
+def test_answer_loss_equals_the_full_logits_loss(tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tasks.finetune.train import answer_loss
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    batch = collate([encode(tokenizer, "sys", r, 512) for r in RECORDS], tokenizer.pad_token_id)
+    with torch.no_grad():
+        reference = model(**batch).loss
+        ours = answer_loss(model, batch)
+    assert torch.allclose(ours, reference, atol=1e-5)
