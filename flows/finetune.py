@@ -20,13 +20,18 @@ def training_summary(repo_dir: Path) -> str:
     """Markdown summary of the last training run, for a Prefect artifact."""
     with contextlib.chdir(repo_dir):
         params = load_params()
-        m = read_json(params.finetune.metrics)
+        m = read_json(params.finetune.trainer_state)
         lora = params.finetune.lora
+    resumed = f"step {m['resumed_from_step']}" if m["resumed_from_step"] else "no (fresh run)"
+    answer_rate = m["answer_tokens"] / m["seconds"] if m["seconds"] else 0.0
     return (
         "# Fine-tune\n\n| metric | value |\n| --- | --- |\n"
-        f"| steps | {m['steps']} |\n| train records | {m['train_records']} |\n"
+        f"| steps | {m['steps']} |\n| resumed from a checkpoint | {resumed} |\n"
+        f"| train records | {m['train_records']} |\n"
         f"| loss, mean of first / last steps | {m['start_loss']:.4f} / {m['end_loss']:.4f} |\n"
-        f"| tokens/s | {m['tokens_per_second']:.0f} |\n| device | {m['device']} |\n"
+        f"| tokens/s (answer tokens/s) | {m['tokens_per_second']:.0f} ({answer_rate:.0f}) |\n"
+        f"| device, processes, quantization | {m['device']}, {m['processes']}, "
+        f"{m['quantization']} |\n"
         f"| LoRA | r={lora.r}, alpha={lora.alpha}, targets={lora.target_modules} |\n"
         f"| adapter | `{params.finetune.adapter_dir}` |\n"
     )

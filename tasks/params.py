@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -97,17 +97,31 @@ class LoraParams(Section):
 class FinetuneParams(Section):
     adapter_dir: str
     metrics: str
+    trainer_state: str
     live_dir: str
+    checkpoint_dir: str
+    checkpoint_every: int = Field(ge=0)
+    checkpoint_keep: int = Field(ge=1)
     lora: LoraParams
+    quantization: Literal["auto", "none", "4bit"]
     learning_rate: float
     lr_scheduler: Literal["cosine", "linear", "constant"]
     warmup_steps: int
-    max_steps: int
-    micro_batch_size: int
-    grad_accum: int
+    max_steps: int | None = Field(default=None, ge=1)
+    epochs: float | None = Field(default=None, gt=0)
+    micro_batch_size: int = Field(ge=1)
+    grad_accum: int = Field(ge=1)
     task_sampling: Literal["balanced", "natural"]
+    packing: bool
+    train_on_inputs: bool
     max_seq_len: int
     seed: int
+
+    @model_validator(mode="after")
+    def _one_length(self) -> FinetuneParams:
+        if (self.max_steps is None) == (self.epochs is None):
+            raise ValueError("finetune: set exactly one of max_steps and epochs (the other null)")
+        return self
 
 
 class EvaluateParams(Section):

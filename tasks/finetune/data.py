@@ -24,8 +24,13 @@ class Example:
         return sum(label != IGNORE_INDEX for label in self.labels)
 
 
-def encode(tokenizer: Any, system: str, record: dict, max_seq_len: int) -> Example:
-    """Prompt (chat template) + answer + end-of-turn; only answer tokens carry labels."""
+def encode(
+    tokenizer: Any, system: str, record: dict, max_seq_len: int, train_on_inputs: bool = False
+) -> Example:
+    """Prompt (chat template) + answer + end-of-turn; only answer tokens carry labels.
+
+    With `train_on_inputs` the prompt tokens carry labels too (the seeds' original setting).
+    """
     prompt = render_prompt(
         tokenizer, build_messages(system, record["instruction"], record["input"])
     )
@@ -34,7 +39,8 @@ def encode(tokenizer: Any, system: str, record: dict, max_seq_len: int) -> Examp
         "input_ids"
     ]
     ids = (prompt_ids + answer_ids)[:max_seq_len]
-    labels = ([IGNORE_INDEX] * len(prompt_ids) + answer_ids)[:max_seq_len]
+    prompt_labels = list(prompt_ids) if train_on_inputs else [IGNORE_INDEX] * len(prompt_ids)
+    labels = (prompt_labels + answer_ids)[:max_seq_len]
     return Example(ids, labels, record.get("task", ""))
 
 
@@ -72,6 +78,48 @@ def task_balanced_batches(
         chunk = sorted(order[start : start + span], key=lambda i: len(examples[i].input_ids))
         batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return batches
+
+
+def pack_rows(examples: list[Example], row_len: int) -> list[list[int]]:
+    """Place examples into rows of at most `row_len` tokens: first fit, longest first."""
+    rows: list[list[int]] = []
+    free: list[int] = []
+    for index in sorted(range(len(examples)), key=lambda i: -len(examples[i].input_ids)):
+        size = len(examples[index].input_ids)
+        row = next((r for r, room in enumerate(free) if room >= size), None)
+        if row is None:
+            rows.append([])
+            free.append(row_len)
+            row = len(rows) - 1
+        rows[row].append(index)
+        free[row] -= size
+    return rows
+
+
+def collate_packed(examples: list[Example], pad_id: int, row_len: int) -> dict[str, torch.Tensor]:
+    """Pack a batch into few rows; position ids restart per example, so attention stays inside it.
+
+    Without an attention mask, transformers reads the position-id resets as packed sequences and
+    builds a block-diagonal causal mask: no token attends across a record boundary. Row tails are
+    padding with its own positions and no labels.
+    """
+    rows = pack_rows(examples, row_len)
+    width = max(sum(len(examples[i].input_ids) for i in row) for row in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, row in enumerate(rows):
+        start = 0
+        for index in row:
+            example = examples[index]
+            n = len(example.input_ids)
+            ids[r, start : start + n] = torch.tensor(example.input_ids)
+            labels[r, start : start + n] = torch.tensor(example.labels)
+            labels[r, start] = IGNORE_INDEX  # never predicted from the previous record's end
+            positions[r, start : start + n] = torch.arange(n)
+            start += n
+        positions[r, start:] = torch.arange(width - start)
+    return {"input_ids": ids, "labels": labels, "position_ids": positions}
 
 
 def collate(examples: list[Example], pad_id: int) -> dict[str, torch.Tensor]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import math
+import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,10 +13,12 @@ from typing import Any
 
 import torch
 
+from tasks.finetune import checkpoint
 from tasks.finetune.data import (
     IGNORE_INDEX,
     Example,
     collate,
+    collate_packed,
     encode,
     length_grouped_batches,
     task_balanced_batches,
@@ -24,6 +29,8 @@ from tasks.params import FinetuneParams
 @dataclass
 class TrainResult:
     steps: int
+    resumed_from_step: int  # 0 for a fresh run
+    epochs_started: int  # batch orders drawn (the data order is a function of seed and epoch)
     first_loss: float
     last_loss: float
     start_loss: float  # mean over the first few steps: single micro-batches are noisy
@@ -33,26 +40,63 @@ class TrainResult:
     answer_tokens: int
     seconds: float
     device: str
+    processes: int
+    quantization: str
+    data_order_digest: str  # hash of the example indices in training order
 
     @property
     def tokens_per_second(self) -> float:
         return self.tokens / self.seconds if self.seconds else 0.0
 
 
-def pick_device() -> tuple[torch.device, torch.dtype]:
+def pick_device(device: torch.device | None = None) -> tuple[torch.device, torch.dtype]:
     """CUDA in bf16 when the GPU supports it, else fp32; the CPU always trains in fp32."""
-    if torch.cuda.is_available():
+    if device is None:
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-        return torch.device("cuda"), dtype
-    return torch.device("cpu"), torch.float32
+        return device, dtype
+    return device, torch.float32
 
 
-def lora_model(model_dir: Path, params: FinetuneParams, dtype: torch.dtype) -> Any:
-    """The base model wrapped with fresh LoRA adapters on the configured modules."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+def resolve_quantization(setting: str, device: torch.device) -> str:
+    """`auto` is 4-bit (QLoRA) on CUDA with bitsandbytes installed, no quantization otherwise."""
+    available = device.type == "cuda" and importlib.util.find_spec("bitsandbytes") is not None
+    if setting == "auto":
+        return "4bit" if available else "none"
+    if setting == "4bit" and not available:
+        raise ValueError(
+            "finetune.quantization is 4bit, which needs a CUDA GPU and the bitsandbytes package; "
+            "set it to auto or none on this machine"
+        )
+    return setting
 
-    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+
+def lora_model(
+    model_dir: Path,
+    params: FinetuneParams,
+    dtype: torch.dtype,
+    quantization: str = "none",
+    device: torch.device | None = None,
+) -> Any:
+    """The base model on `device`, wrapped with fresh LoRA adapters on the configured modules."""
+    from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    device = device or torch.device("cpu")
+    if quantization == "4bit":
+        config_4bit = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_compute_dtype=dtype,
+            bnb_4bit_use_double_quant=True,
+        )
+        base = AutoModelForCausalLM.from_pretrained(
+            model_dir, dtype=dtype, quantization_config=config_4bit, device_map={"": device}
+        )
+        base = prepare_model_for_kbit_training(base)
+    else:
+        base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype).to(device)
     config = LoraConfig(
         r=params.lora.r,
         lora_alpha=params.lora.alpha,
@@ -72,13 +116,20 @@ def answer_loss(model: Any, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     labels = batch["labels"]
     predicts_answer = torch.zeros_like(labels, dtype=torch.bool)
     predicts_answer[:, :-1] = labels[:, 1:] != IGNORE_INDEX  # logits at t predict token t + 1
-    logits = model(
-        input_ids=batch["input_ids"],
-        attention_mask=batch["attention_mask"],
-        logits_to_keep=predicts_answer,
-    ).logits
+    inputs = {k: v for k, v in batch.items() if k != "labels"}  # padded or packed layout
+    # use_cache=False: a KV cache is useless in training, and transformers only reads packed
+    # position ids as separate sequences when no cache is present.
+    logits = model(**inputs, logits_to_keep=predicts_answer, use_cache=False).logits
     targets = labels[:, 1:][predicts_answer[:, :-1]]
     return torch.nn.functional.cross_entropy(logits.float(), targets)
+
+
+def total_steps(params: FinetuneParams, batches_per_epoch: int, processes: int) -> int:
+    """Optimizer steps to run: `max_steps`, or enough for `epochs` passes over the batches."""
+    if params.epochs is None:
+        return params.max_steps
+    per_step = params.grad_accum * processes
+    return max(1, math.ceil(params.epochs * batches_per_epoch / per_step))
 
 
 def train(
@@ -87,79 +138,138 @@ def train(
     system: str,
     params: FinetuneParams,
     log_step=None,
+    run_dir: Path | None = None,
 ) -> tuple[Any, TrainResult]:
-    """Train LoRA adapters for `params.max_steps` optimizer steps; return model and summary."""
+    """Train LoRA adapters; resume from the newest checkpoint in `run_dir` when there is one.
+
+    Runs single-process or under `accelerate launch` (each process trains on every
+    world-size-th micro-batch of one shared, seed-determined order; gradients are averaged).
+    """
+    from accelerate import Accelerator
     from transformers import AutoTokenizer, get_scheduler
 
     if not records:
         raise ValueError("no training records: the train split is empty")
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    rank, world = accelerator.process_index, accelerator.num_processes
+    device, dtype = pick_device(accelerator.device)
+    random.seed(params.seed)
     torch.manual_seed(params.seed)
-    device, dtype = pick_device()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    examples: list[Example] = [encode(tokenizer, system, r, params.max_seq_len) for r in records]
-    model = lora_model(model_dir, params, dtype).to(device)
+    examples: list[Example] = [
+        encode(tokenizer, system, r, params.max_seq_len, params.train_on_inputs) for r in records
+    ]
+    quantization = resolve_quantization(params.quantization, device)
+    model = lora_model(model_dir, params, dtype, quantization, device)
     model.train()
-
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=params.learning_rate
-    )
-    scheduler = get_scheduler(
-        params.lr_scheduler,
-        optimizer,
-        num_warmup_steps=params.warmup_steps,
-        num_training_steps=params.max_steps,
     )
     make_batches = (
         task_balanced_batches if params.task_sampling == "balanced" else length_grouped_batches
     )
-    micro_per_step = params.grad_accum
-    losses: list[float] = []
-    tokens = answer_tokens = 0
-    epoch, queue = 0, []
-    started = time.perf_counter()
-    for step in range(1, params.max_steps + 1):
-        step_loss = 0.0
-        for _ in range(micro_per_step):
-            if not queue:  # next epoch: a new seed-determined batch order
-                queue = make_batches(examples, params.micro_batch_size, params.seed + epoch)
-                queue.reverse()  # consumed from the end
-                epoch += 1
-            batch_examples = [examples[i] for i in queue.pop()]
-            batch = {
-                k: v.to(device) for k, v in collate(batch_examples, tokenizer.pad_token_id).items()
-            }
-            loss = answer_loss(model, batch) / micro_per_step
-            loss.backward()
-            step_loss += loss.item()
-            tokens += int(batch["attention_mask"].sum())
-            answer_tokens += sum(e.answer_tokens for e in batch_examples)
-        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()
+    steps = total_steps(params, len(make_batches(examples, params.micro_batch_size, 0)), world)
+    scheduler = get_scheduler(
+        params.lr_scheduler,
+        optimizer,
+        num_warmup_steps=params.warmup_steps,
+        num_training_steps=steps,
+    )
+    progress = checkpoint.Progress()
+    newest = checkpoint.latest(run_dir) if run_dir else None
+    if newest:
+        progress = checkpoint.restore(newest, model, optimizer, scheduler, rank)
+        if log_step:  # the curve stays whole: earlier steps are logged again
+            for number, values in enumerate(progress.history, start=1):
+                log_step(number, values)
+    resumed_from = progress.step
+    model, optimizer = accelerator.prepare(model, optimizer)
+
+    order: list[list[int]] = []
+    if progress.epoch:
+        order = make_batches(examples, params.micro_batch_size, params.seed + progress.epoch - 1)
+
+    def next_micro_batch() -> list[int]:
+        nonlocal order
+        if progress.consumed >= len(order):  # next epoch: a new seed-determined order
+            order = make_batches(examples, params.micro_batch_size, params.seed + progress.epoch)
+            progress.epoch += 1
+            progress.consumed = 0
+        indices = order[progress.consumed]
+        progress.consumed += 1
+        progress.record_batch(indices)
+        return indices
+
+    started = time.perf_counter() - progress.seconds
+    while progress.step < steps:
+        step_loss = torch.zeros((), device=device)
+        counts = torch.zeros(2, dtype=torch.long, device=device)  # tokens, answer tokens
+        for micro in range(params.grad_accum):
+            shares = [next_micro_batch() for _ in range(world)]
+            batch_examples = [examples[i] for i in shares[rank]]
+            batch = collate_for(batch_examples, tokenizer.pad_token_id, params)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            last = micro == params.grad_accum - 1
+            with contextlib.nullcontext() if last else accelerator.no_sync(model):
+                loss = answer_loss(model, batch) / params.grad_accum
+                accelerator.backward(loss)
+            step_loss += loss.detach()
+            counts += torch.tensor(
+                [sum(len(e.input_ids) for e in batch_examples)]
+                + [sum(e.answer_tokens for e in batch_examples)],
+                device=device,
+            )
+        grad_norm = float(accelerator.clip_grad_norm_(model.parameters(), 1.0))
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(step_loss)
-        if log_step:
-            elapsed = time.perf_counter() - started
-            log_step(
-                step,
-                {
-                    "loss": step_loss,
-                    "learning_rate": scheduler.get_last_lr()[0],
-                    "grad_norm": grad_norm if math.isfinite(grad_norm) else -1.0,
-                    "tokens_per_second": tokens / elapsed,
-                },
-            )
+        step_loss = accelerator.reduce(step_loss, "mean")
+        counts = accelerator.reduce(counts, "sum")
+        progress.step += 1
+        progress.tokens += int(counts[0])
+        progress.answer_tokens += int(counts[1])
+        progress.seconds = time.perf_counter() - started
+        values = {
+            "loss": float(step_loss),
+            "learning_rate": scheduler.get_last_lr()[0],
+            "grad_norm": grad_norm if math.isfinite(grad_norm) else -1.0,
+            "tokens_per_second": progress.tokens / progress.seconds,
+        }
+        progress.history.append(values)
+        if log_step and accelerator.is_main_process:
+            log_step(progress.step, values)
+        due = params.checkpoint_every and progress.step % params.checkpoint_every == 0
+        if run_dir and due and progress.step < steps:
+            accelerator.wait_for_everyone()
+            if accelerator.is_main_process:
+                unwrapped = accelerator.unwrap_model(model)
+                checkpoint.save(
+                    run_dir, unwrapped, optimizer, scheduler, progress, params.checkpoint_keep
+                )
+    losses = [h["loss"] for h in progress.history]
     window = max(1, min(5, len(losses) // 4))
     result = TrainResult(
-        steps=params.max_steps,
+        steps=progress.step,
+        resumed_from_step=resumed_from,
+        epochs_started=progress.epoch,
         first_loss=losses[0],
         last_loss=losses[-1],
         start_loss=sum(losses[:window]) / window,
         end_loss=sum(losses[-window:]) / window,
         train_records=len(records),
-        tokens=tokens,
-        answer_tokens=answer_tokens,
-        seconds=time.perf_counter() - started,
+        tokens=progress.tokens,
+        answer_tokens=progress.answer_tokens,
+        seconds=progress.seconds,
         device=str(device),
+        processes=world,
+        quantization=quantization,
+        data_order_digest=progress.data_digest,
     )
-    return model, result
+    return accelerator.unwrap_model(model), result
+
+
+def collate_for(examples: list[Example], pad_id: int, params: FinetuneParams) -> dict:
+    """Packed rows of up to max_seq_len tokens, or one right-padded row per example."""
+    if params.packing:
+        return collate_packed(examples, pad_id, params.max_seq_len)
+    return collate(examples, pad_id)

@@ -93,3 +93,76 @@ def test_answer_loss_equals_the_full_logits_loss(tiny_model_dir):
         reference = model(**batch).loss
         ours = answer_loss(model, batch)
     assert torch.allclose(ours, reference, atol=1e-5)
+
+
+def test_packing_fills_rows_first_fit_and_keeps_every_example():
+    from tasks.finetune.data import pack_rows
+
+    examples = [Example([0] * n, [0] * n) for n in (300, 200, 150, 100, 50)]
+    rows = pack_rows(examples, row_len=400)
+
+    assert sorted(i for row in rows for i in row) == [0, 1, 2, 3, 4]
+    assert all(sum(len(examples[i].input_ids) for i in row) <= 400 for row in rows)
+    assert len(rows) == 2  # 800 tokens fill two 400-token rows exactly: 300+100, 200+150+50
+
+
+def test_a_packed_batch_has_the_padded_batch_loss_so_no_attention_crosses_records(
+    tiny_model_dir,
+):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tasks.finetune.data import collate_packed
+    from tasks.finetune.train import answer_loss
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    examples = [encode(tokenizer, "sys", r, 512) for r in RECORDS]
+    packed = collate_packed(examples, tokenizer.pad_token_id, row_len=512)
+    padded = collate(examples, tokenizer.pad_token_id)
+
+    assert packed["input_ids"].shape[0] == 1  # the three records share one row
+    with torch.no_grad():
+        assert torch.allclose(answer_loss(model, packed), answer_loss(model, padded), atol=1e-5)
+
+
+def test_train_on_inputs_puts_labels_on_the_prompt_too(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    answers_only = encode(tokenizer, "sys", RECORDS[0], 512)
+    everything = encode(tokenizer, "sys", RECORDS[0], 512, train_on_inputs=True)
+    assert everything.labels == everything.input_ids
+    assert answers_only.answer_tokens < everything.answer_tokens
+
+
+def test_epochs_decide_the_step_count_and_exactly_one_length_is_required(tiny_params):
+    import pytest
+    from pydantic import ValidationError
+
+    from tasks.finetune.train import total_steps
+    from tasks.params import FinetuneParams
+
+    by_epochs = tiny_params.finetune.model_copy(
+        update={"max_steps": None, "epochs": 2.0, "grad_accum": 2}
+    )
+    assert total_steps(by_epochs, batches_per_epoch=10, processes=1) == 10
+    assert total_steps(by_epochs, batches_per_epoch=10, processes=2) == 5
+    settings = tiny_params.finetune.model_dump()
+    with pytest.raises(ValidationError, match="exactly one of max_steps and epochs"):
+        FinetuneParams(**settings | {"epochs": 1.0})
+    with pytest.raises(ValidationError, match="exactly one of max_steps and epochs"):
+        FinetuneParams(**settings | {"max_steps": None})
+
+
+def test_quantization_is_off_on_cpu_and_4bit_without_cuda_is_a_clear_error():
+    import pytest
+    import torch
+
+    from tasks.finetune.train import resolve_quantization
+
+    cpu = torch.device("cpu")
+    assert resolve_quantization("auto", cpu) == "none"
+    assert resolve_quantization("none", cpu) == "none"
+    with pytest.raises(ValueError, match="needs a CUDA GPU and the bitsandbytes package"):
+        resolve_quantization("4bit", cpu)
