@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tasks.dsl import api_table, code_units, plantuml, user_story
+from tasks.dsl import api_table, code_units, plantuml, task_list, user_story
 from tasks.dsl.problems import Problem
 
 TASKS = (
     "design_restful_api",
     "create_agile_user_story",
+    "split_user_story_tasks",
     "implement_method",
     "write_test",
     "design_plantuml_datastructure",
@@ -23,6 +24,7 @@ def _method(output: str, language: str, method: str | None) -> list[Problem]:
 _VALIDATORS: dict[str, Callable[[str, str, str | None], list[Problem]]] = {
     "design_restful_api": lambda output, _lang, _name: api_table.validate(output),
     "create_agile_user_story": lambda output, _lang, _name: user_story.validate(output),
+    "split_user_story_tasks": lambda output, _lang, _name: task_list.validate(output),
     "implement_method": _method,
     "write_test": lambda output, lang, _name: code_units.validate_test(output, lang),
     "design_plantuml_datastructure": lambda output, _lang, _name: plantuml.validate(output),

@@ -63,6 +63,19 @@ class IngestFeedbackParams(Section):
     records: str
 
 
+class TeacherParams(Section):
+    base_url: str | None  # OpenAI-compatible endpoint (".../v1"); None turns distillation off
+    model: str
+    api_key_env: str  # environment variable holding the API key ("" or unset: no key sent)
+    max_requests_per_minute: float = Field(gt=0)
+    max_requests: int  # per run; what is left is recorded as a reject and asked next run
+    max_retries: int
+    timeout_s: float
+    max_tokens: int
+    cache_dir: str
+    generate: list[Literal["missing_tests", "method_descriptions"]]
+
+
 class BuildDatasetParams(Section):
     tasks: list[str]
     min_body_lines: int
@@ -72,6 +85,10 @@ class BuildDatasetParams(Section):
     max_record_tokens: int
     eval_fraction: float
     seed: int
+    zh_instruction_share: float = Field(ge=0, le=1)
+    decontamination_ngram: int
+    real_plantuml: Literal["auto", "required", "off"]
+    teacher: TeacherParams
     records: str
     train: str
     eval: str

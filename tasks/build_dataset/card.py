@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
+
+from tasks.build_dataset.teacher import TeacherStats
+
+
+@dataclass
+class BuildInfo:
+    """How the build ran, beyond what the records and rejects show."""
+
+    real_plantuml: bool
+    decontamination_ngram: int
+    teacher_url: str | None = None
+    teacher: TeacherStats | None = None
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -12,39 +26,68 @@ def _table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
-def dataset_card(records: pd.DataFrame, rejects: pd.DataFrame) -> str:
-    """Markdown card: counts per task and split, languages, token lengths, rejects by reason."""
-    by_task = records.groupby(["task", "split"]).size().unstack(fill_value=0).reset_index()
-    languages = records.groupby(["task", "language"]).size().reset_index(name="records")
-    tokens = (
-        records.groupby("task")["n_tokens"]
-        .agg(["min", "median", "max"])
-        .round(0)
-        .astype(int)
-        .reset_index()
-    )
-    reasons = (
-        rejects.assign(reason=rejects["reason"].str.split(":").str[0])
-        .groupby(["task", "reason"])
-        .size()
-        .reset_index(name="rejected")
-        if len(rejects)
-        else pd.DataFrame(columns=["task", "reason", "rejected"])
-    )
-    origins = records.groupby("origin").size().reset_index(name="records")
+def _counts(records: pd.DataFrame, by: list[str], across: str) -> pd.DataFrame:
+    if records.empty:
+        return pd.DataFrame(columns=[*by, across])
+    return records.groupby([*by, across]).size().unstack(fill_value=0).reset_index()
+
+
+def _reasons(rejects: pd.DataFrame) -> pd.DataFrame:
+    if rejects.empty:
+        return pd.DataFrame(columns=["task", "reason", "rejected"])
+    head = rejects["reason"].str.split(":").str[0]
     return (
-        "\n\n".join(
-            [
-                "# Dataset card",
-                f"{len(records)} records ({(records['split'] == 'train').sum()} train, "
-                f"{(records['split'] == 'eval').sum()} eval); {len(rejects)} candidates rejected. "
-                "Records that share a source asset are always in the same split.",
-                "## Records per task and split\n\n" + _table(by_task),
-                "## Languages\n\n" + _table(languages),
-                "## Tokens per record (prompt + answer)\n\n" + _table(tokens),
-                "## Where records come from\n\n" + _table(origins),
-                "## Rejected candidates by reason\n\n" + _table(reasons),
-            ]
-        )
-        + "\n"
+        rejects.assign(reason=head).groupby(["task", "reason"]).size().reset_index(name="rejected")
     )
+
+
+def _teacher(info: BuildInfo, records: pd.DataFrame) -> str:
+    if not info.teacher_url or info.teacher is None:
+        return "Off (no `build_dataset.teacher.base_url`): every record comes from the assets."
+    stats = info.teacher
+    origins = records["origin"].value_counts()
+    return (
+        f"Teacher at {info.teacher_url}: {stats.requests} requests, {stats.cache_hits} answers "
+        f"from the cache, {stats.failures} failed. Kept: "
+        f"{int(origins.get('teacher_output', 0))} records with a teacher-written answer "
+        f"(train only), {int(origins.get('teacher_input', 0))} with a teacher-written input."
+    )
+
+
+def dataset_card(records: pd.DataFrame, rejects: pd.DataFrame, info: BuildInfo) -> str:
+    """Markdown card: counts per task, split and language, token lengths, rejects by reason."""
+    tokens = (
+        records.groupby("task")["n_tokens"].agg(["min", "median", "max"]).round(0).astype(int)
+        .reset_index()
+    )  # fmt: skip
+    contaminated = rejects[rejects["reason"].str.startswith("contaminated")]
+    checker = (
+        "PlantUML itself and the structural checker"
+        if info.real_plantuml
+        else ("the structural checker (PlantUML not used)")
+    )
+    n_train, n_eval = (records["split"] == "train").sum(), (records["split"] == "eval").sum()
+    sections = [
+        "# Dataset card",
+        f"{len(records)} records ({n_train} train, {n_eval} eval); {len(rejects)} candidates "
+        "rejected. Records that share a source asset are always in the same split. Diagrams "
+        f"were checked by {checker}.",
+        "## Records per task and split\n\n" + _table(_counts(records, ["task"], "split")),
+        "## Answer languages\n\n" + _table(_counts(records, ["task"], "language")),
+        "## Instruction languages per split\n\n"
+        + _table(_counts(records, ["task", "split"], "instruction_language")),
+        "## Instruction kinds\n\n" + _table(_counts(records, ["instruction_kind"], "split")),
+        "## Tokens per record (prompt + answer)\n\n" + _table(tokens),
+        "## Where records come from\n\n" + _table(_counts(records, ["origin"], "split")),
+        "## Rejected candidates by reason\n\n" + _table(_reasons(rejects)),
+        f"## Decontamination\n\n{len(contaminated)} train records dropped for sharing a "
+        f"{info.decontamination_ngram}-gram of words with an eval answer"
+        + ("" if info.decontamination_ngram > 0 else " (turned off)")
+        + (
+            "."
+            if contaminated.empty
+            else ":\n\n" + _table(contaminated[["asset_id", "task", "reason"]])
+        ),
+        "## Teacher distillation\n\n" + _teacher(info, records),
+    ]
+    return "\n\n".join(sections) + "\n"

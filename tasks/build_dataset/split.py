@@ -8,6 +8,12 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
+from tasks.build_dataset.candidates import Reject
+
+# Eval answers are the organisation's own: teacher-written answers only ever train, and
+# feedback records always train (eval stays asset-derived and comparable across versions).
+SPLIT_BY_GROUP = ("asset", "teacher_input")
+
 
 def asset_groups(assets: pd.Series) -> pd.Series:
     """Group id per record: connected components of records linked by a shared asset."""
@@ -65,3 +71,24 @@ def assign_splits(records: pd.DataFrame, eval_fraction: float, seed: int) -> pd.
         eval_groups.add(smallest)
         in_eval.update(counts[smallest])
     return records["group"].map(lambda g: "eval" if g in eval_groups else "train")
+
+
+def split_records(
+    frame: pd.DataFrame, eval_fraction: float, seed: int
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """Attach group and split; teacher answers in an eval group become rejects."""
+    frame = frame.copy()
+    frame["group"] = asset_groups(frame["assets"]) if len(frame) else pd.Series(dtype=str)
+    by_group = frame["origin"].isin(SPLIT_BY_GROUP)
+    frame["split"] = "train"
+    if by_group.any():
+        frame.loc[by_group, "split"] = assign_splits(frame[by_group], eval_fraction, seed)
+    eval_groups = set(frame.loc[frame["split"] == "eval", "group"])
+    dropped = (frame["origin"] == "teacher_output") & frame["group"].isin(eval_groups)
+    rejects = [
+        Reject(r.asset_id, r.task, f"teacher_in_eval: group {r.group} is in eval, "
+               "where answers must be the organisation's own")
+        for r in frame[dropped].itertuples()
+    ]  # fmt: skip
+    frame = frame[~dropped]
+    return frame.sort_values(["split", "task", "record_id"], ignore_index=True), rejects

@@ -57,15 +57,20 @@ def _base_url(base_path: Path | None) -> str:
     return (path / "__spec__.yaml").as_uri() if path.is_dir() else path.as_uri()
 
 
-def load_spec(text: str, base_path: Path | None = None) -> dict:
-    """Parse a YAML/JSON API spec; OpenAPI/Swagger specs get every `$ref` resolved and validated."""
+def read_document(text: str) -> dict:
+    """A YAML/JSON document as written (no `$ref` resolved), with string keys and dates."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML or JSON: {one_line(str(exc))}") from exc
     if not isinstance(data, dict):
         raise SpecError(f"a spec must be a mapping, found {type(data).__name__}")
-    data = _plain(data)
+    return _plain(data)
+
+
+def load_spec(text: str, base_path: Path | None = None) -> dict:
+    """Parse a YAML/JSON API spec; OpenAPI/Swagger specs get every `$ref` resolved and validated."""
+    data = read_document(text)
     if "openapi" not in data and "swagger" not in data:
         if "item" in data and "info" in data:
             return data  # a Postman collection: no $ref to resolve, no schema to validate against

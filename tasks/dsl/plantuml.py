@@ -16,6 +16,7 @@ __all__ = [
     "plantuml_available",
     "render_class_diagram",
     "validate",
+    "validate_many_with_plantuml",
     "validate_with_plantuml",
 ]
 
@@ -155,21 +156,83 @@ def plantuml_available() -> bool:
     return _command() is not None
 
 
-def validate_with_plantuml(text: str, timeout_s: float = 60) -> list[Problem]:
-    """PlantUML's own syntax check (`-syntax`); raises PlantUmlUnavailable when not installed."""
+def _run(command: list[str], text: str, timeout_s: float) -> str:
+    result = subprocess.run(
+        command, input=text, capture_output=True, text=True, timeout=timeout_s, check=False
+    )
+    return result.stdout
+
+
+def _diagram(text: str) -> tuple[int, str] | None:
+    """(1-based line of @startuml, the lines from @startuml to @enduml) of a one-diagram text."""
+    lines = text.splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line.strip().startswith("@startuml")]
+    ends = [n for n, line in enumerate(lines, 1) if line.strip() == "@enduml"]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
+        return None
+    return starts[0], "\n".join(lines[starts[0] - 1 : ends[0]])
+
+
+def _results(stdout: str) -> list[tuple[int, str] | None]:
+    """Per diagram in `-syntax` output: None when valid, else (0-based line, message)."""
+    lines, results, index = stdout.splitlines(), [], 0
+    while index < len(lines):
+        if lines[index].strip() == "ERROR":
+            number, message = (lines[index + 1 : index + 3] + ["", ""])[:2]
+            line = int(number) if number.strip().isdigit() else 0
+            results.append((line, message.strip() or "syntax error"))
+            index += 3
+        else:  # the diagram type (CLASS, SEQUENCE, ...) and its "(n entities)" description
+            results.append(None)
+            index += 2 if index + 1 < len(lines) and lines[index + 1].startswith("(") else 1
+    return results
+
+
+def _problems(result: tuple[int, str] | None, start: int) -> list[Problem]:
+    if result is None:
+        return []
+    line, message = result
+    # PlantUML numbers lines from 0 at @startuml; report the line of the text as given.
+    return [Problem(f"line {start + line}", f"plantuml: {message}")]
+
+
+def _require_command() -> list[str]:
     command = _command()
     if command is None:
         raise PlantUmlUnavailable(
             "PlantUML is not installed: put `plantuml` on PATH or set PLANTUML_JAR to plantuml.jar "
             "(java required); use plantuml.validate for the structural check"
         )
-    result = subprocess.run(
-        command, input=text, capture_output=True, text=True, timeout=timeout_s, check=False
-    )
-    # -syntax prints the diagram type, or ERROR, then the line number and the message.
-    output = result.stdout.strip().splitlines()
-    if not output or output[0].strip() != "ERROR":
-        return []
-    line = output[1].strip() if len(output) > 1 else "?"
-    message = " ".join(part.strip() for part in output[2:]) or "syntax error"
-    return [Problem(f"line {line}", f"plantuml: {message}")]
+    return command
+
+
+def validate_with_plantuml(text: str, timeout_s: float = 60) -> list[Problem]:
+    """PlantUML's own syntax check (`-syntax`); raises PlantUmlUnavailable when not installed."""
+    command = _require_command()
+    # Only the diagram itself is sent: PlantUML counts lines from its @startuml (from 0) then.
+    diagram = _diagram(text)
+    if diagram is None and "@startuml" in text and "@enduml" not in text:
+        # PlantUML 1.2020 crashes on an unterminated diagram instead of reporting it.
+        return [Problem("diagram", "plantuml: no @enduml closes the diagram")]
+    # Without @startuml PlantUML reads the whole text as the diagram, numbering it from 1.
+    start, body = diagram or (0, text)
+    results = _results(_run(command, body + "\n", timeout_s))
+    if not results:
+        return [Problem("diagram", "plantuml: no diagram found")]
+    return [problem for result in results for problem in _problems(result, start)]
+
+
+def validate_many_with_plantuml(texts: list[str], timeout_s: float = 120) -> list[list[Problem]]:
+    """`validate_with_plantuml` for many diagrams in one PlantUML run (one JVM start)."""
+    command = _require_command()
+    diagrams = {index: found for index, text in enumerate(texts) if (found := _diagram(text))}
+    joined = "".join(body + "\n" for _, body in diagrams.values())
+    results = _results(_run(command, joined, timeout_s)) if diagrams else []
+    matched = dict(zip(diagrams, results, strict=True)) if len(results) == len(diagrams) else {}
+    found: list[list[Problem]] = []
+    for index, text in enumerate(texts):
+        if index in matched:
+            found.append(_problems(matched[index], diagrams[index][0]))
+        else:  # not one complete diagram, or output that cannot be matched: check it alone
+            found.append(validate_with_plantuml(text, timeout_s))
+    return found

@@ -18,8 +18,8 @@ _ARROW = (
     r"(?:<\||\*|o|<|#|x|\}|\+|\^)?(?:-+|\.+)(?:(?:up|down|left|right|u|d|l|r)(?:-+|\.+))?"
     r"(?:\|>|\*|o|>|#|x|\{|\+|\^)?"
 )
-_RELATION = re.compile(
-    rf'(?P<left>{_NAME})\s*(?:"[^"]*"\s*)?{_ARROW}\s*(?:"[^"]*"\s*)?(?P<right>{_NAME})(?:\s*:.*)?'
+_RELATION = re.compile(  # a label after ':' must not be empty (PlantUML rejects `A -- B :`)
+    rf'(?P<left>{_NAME})\s*(?:"[^"]*"\s*)?{_ARROW}\s*(?:"[^"]*"\s*)?(?P<right>{_NAME})(?:\s*:\s*\S.*)?'
 )
 _NOTE_INLINE = re.compile(rf"note\s+(?:(?:left|right|top|bottom)\s+of\s+{_NAME}|on\s+link)\s*:.*")
 _NOTE_ALIAS = re.compile(r'note\s+"[^"]*"\s+as\s+(?P<alias>[\w$]+)')

@@ -46,15 +46,21 @@ def _body_lines(function: _Function, lines: list[str]) -> int:
     return count_body_lines("\n".join(lines[body[0].lineno - 1 : function.end_lineno]))
 
 
+def _dedented(lines: list[str], indent: int) -> str:
+    # Strip the definition's own indentation only: textwrap.dedent keeps everything when a
+    # multi-line string inside the method starts at column 0, leaving unparseable code.
+    kept = [line[indent:] if not line[:indent].strip() else line for line in lines]
+    return "\n".join(kept).strip("\n")
+
+
 def _method(function: _Function, lines: list[str], is_method: bool) -> MethodUnit:
     arguments = _parameters(function, is_method)
     first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-    source = textwrap.dedent("\n".join(lines[first - 1 : function.end_lineno]))
     return MethodUnit(
         name=function.name,
         params=[(a.arg, _annotation(a.annotation, "Any")) for a in arguments],
         returns=_annotation(function.returns, "None"),
-        source=source.strip("\n"),
+        source=_dedented(lines[first - 1 : function.end_lineno], function.col_offset),
         body_lines=_body_lines(function, lines),
         is_test=function.name.startswith("test"),
         start_line=first,

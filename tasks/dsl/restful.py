@@ -103,7 +103,8 @@ def _words(segment: str) -> list[str]:
     return [word.lower() for word in re.split(r"[-_.\s]+", spaced) if word]
 
 
-def _plural(noun: str) -> str:
+def plural_noun(noun: str) -> str:
+    """The plural of an English noun (regular rules plus common irregular ones)."""
     if noun in IRREGULAR_PLURALS:
         return IRREGULAR_PLURALS[noun]
     if re.search(r"[^aeiou]y$", noun):
@@ -166,7 +167,7 @@ def _path_problems(api: str) -> list[str]:
             )
         followed_by_id = index + 1 < len(segments) and segments[index + 1].startswith("{")
         if followed_by_id and words and words[-1] not in VERBS and not _is_plural(words[-1]):
-            plural = "-".join([*words[:-1], _plural(words[-1])])
+            plural = "-".join([*words[:-1], plural_noun(words[-1])])
             problems.append(
                 f"plural-collection: segment '{segment}' is followed by an id; "
                 f"name the collection in plural, e.g. '{plural}'"

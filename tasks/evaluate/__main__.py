@@ -23,6 +23,12 @@ def eval_sample(records: list[dict], per_task: int) -> pd.DataFrame:
     return frame.groupby("task").head(per_task).reset_index(drop=True)
 
 
+def method_of(record) -> str | None:
+    """The implement_method target named by a record (absent on other tasks and old records)."""
+    method = getattr(record, "method", None)
+    return method if isinstance(method, str) and method else None
+
+
 def run_model(name: str, model, tokenizer, sample: pd.DataFrame, params: Params):
     """Answer loss on the references, then greedy generations, scored per record."""
     system, step = params.prompt.system, params.evaluate
@@ -44,7 +50,7 @@ def run_model(name: str, model, tokenizer, sample: pd.DataFrame, params: Params)
             "output": out,
             "answer_loss": loss,
         }
-        | score_record(r.task, r.instruction, r.language, r.output, out)
+        | score_record(r.task, method_of(r), r.language, r.output, out)
         for r, out, loss in zip(sample.itertuples(), outputs, losses, strict=True)
     ]
     print(f"{name}: {len(prompts)} generations in {seconds:.1f}s", flush=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from tasks.formats import validate_output
@@ -11,13 +9,15 @@ from tasks.formats import validate_output
 # format_valid is the primary metric; answer_loss (teacher-forced cross-entropy of the
 # reference answer) moves before the strict validators do, so it shows early learning.
 METRICS = ("format_valid", "exact_match", "answer_loss")
-_METHOD = re.compile(r"Implement the method (\w+)")
 
 
-def score_record(task: str, instruction: str, language: str, reference: str, output: str) -> dict:
-    """Format validity (the task's validator), its problems, and exact match."""
-    match = _METHOD.search(instruction) if task == "implement_method" else None
-    problems = validate_output(task, output, language, match.group(1) if match else None)
+def score_record(task: str, method: str | None, language: str, reference: str, output: str) -> dict:
+    """Format validity (the task's validator), its problems, and exact match.
+
+    `method` is the record's method name (implement_method must define exactly that method);
+    instructions are paraphrased in two languages, so it comes from the record, not the text.
+    """
+    problems = validate_output(task, output, language, method or None)
     return {
         "format_valid": not problems,
         "problems": "; ".join(str(p) for p in problems[:3]),

@@ -1,6 +1,6 @@
 import pandas as pd
 
-from tasks.build_dataset.split import asset_groups, assign_splits
+from tasks.build_dataset.split import asset_groups, assign_splits, split_records
 
 
 def frame(rows):
@@ -35,3 +35,21 @@ def test_the_split_is_deterministic_by_seed():
     first = assign_splits(records, 0.2, seed=7)
     assert first.equals(assign_splits(records, 0.2, seed=7))
     assert not first.equals(assign_splits(records, 0.2, seed=8))
+
+
+def split_frame(rows):
+    columns = ["record_id", "task", "assets", "origin", "asset_id"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_given_feedback_and_teacher_records_when_split_then_only_assets_decide_and_eval_is_own():
+    rows = [(f"r{i}", "impl", [f"f{i}"], "asset", f"f{i}") for i in range(10)]
+    rows += [(f"t{i}", "test", [f"f{i}"], "teacher_output", f"f{i}") for i in range(10)]
+    rows += [("fb", "impl", ["feedback:e1"], "feedback_edit", "feedback:e1")]
+    frame, rejects = split_records(split_frame(rows), 0.2, seed=3)
+    eval_groups = set(frame.loc[frame["split"] == "eval", "group"])
+    assert eval_groups and (frame.groupby("group")["split"].nunique() == 1).all()
+    assert set(frame.loc[frame["origin"] != "asset", "split"]) == {"train"}
+    assert frame.loc[frame["record_id"] == "fb", "split"].item() == "train"
+    assert len(rejects) == len(eval_groups)  # one teacher answer per eval group, dropped
+    assert all(r.reason.startswith("teacher_in_eval: group ") for r in rejects)

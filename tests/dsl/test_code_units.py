@@ -352,3 +352,11 @@ def test_given_a_whole_java_test_class_when_validated_then_it_is_accepted():
     [unit] = code_units.parse_java(JAVA_TEST)
     for method in unit.methods[:1]:
         assert code_units.validate_test(method.source, "java") == []
+
+
+def test_given_a_method_with_a_string_at_column_0_when_parsed_then_its_source_still_parses():
+    text = 'class A:\n    def f(self):\n        x = """\ntop level text\n"""\n        return x\n'
+    (unit,) = code_units.parse_python(text, "m")
+    source = unit.methods[0].source
+    assert source == 'def f(self):\n    x = """\ntop level text\n"""\n    return x'
+    assert code_units.validate_method(source, "python", "f") == []

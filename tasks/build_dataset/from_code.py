@@ -1,117 +1,15 @@
-"""Candidate instruction records per asset kind, before filtering and splitting.
-
-Every candidate names the assets it draws from; the split keeps those assets together, so no
-source file feeds both train and eval. Anything that cannot be rendered becomes a reject with
-the reason, never a silent drop.
-"""
+"""Candidates from code: implement_method, write_test and PlantUML diagrams of packages."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import pandas as pd
 
-from tasks.build_dataset.instructions import instruction
-from tasks.dsl import api_table, code_units, plantuml, user_story
+from tasks.build_dataset.candidates import Built, Candidate, Reject, chunks
+from tasks.dsl import code_units, plantuml
 from tasks.dsl.code_units import ClassUnit, MethodUnit
-
-
-@dataclass
-class Candidate:
-    task: str
-    instruction: str
-    input: str
-    output: str
-    language: str
-    assets: tuple[str, ...]
-    method: str | None = None
-    origin: str = "asset"
-    event_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Reject:
-    asset_id: str
-    task: str
-    reason: str
-
-
-@dataclass
-class Built:
-    candidates: list[Candidate] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-
-    def extend(self, other: Built) -> None:
-        self.candidates.extend(other.candidates)
-        self.rejects.extend(other.rejects)
-
-
-def chunks(items: list, size: int) -> list[list]:
-    """Consecutive chunks of at most `size` items."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def from_api_spec(asset_id: str, kind: str, text: str, ops_per_record: int) -> Built:
-    """design_restful_api: per resource section, a record per `ops_per_record` operations."""
-    built = Built()
-    try:
-        spec = api_table.load_spec(text)
-        operations = (
-            api_table.operations_from_postman(spec)
-            if kind == "postman"
-            else api_table.operations_from_openapi(spec)
-        )
-    except Exception as exc:  # noqa: BLE001 - any parser failure becomes a recorded reject
-        built.rejects.append(Reject(asset_id, "design_restful_api", f"unparseable spec: {exc}"))
-        return built
-    title = (spec.get("info") or {}).get("title") or (spec.get("info") or {}).get("name", "")
-    sections: dict[str, list[api_table.Operation]] = {}
-    for op in operations:
-        sections.setdefault(op.section, []).append(op)
-    for section, section_ops in sections.items():
-        for ops in chunks(section_ops, ops_per_record):
-            built.candidates.append(_api_record(asset_id, section, title, ops))
-    return built
-
-
-def _api_record(asset_id: str, section: str, title: str, ops: list) -> Candidate:
-    capabilities = "\n".join(f"- {op.description}" for op in ops)
-    return Candidate(
-        task="design_restful_api",
-        instruction=instruction("design_restful_api"),
-        input=f"Resource: {section} ({title})\nCapabilities:\n{capabilities}",
-        output=api_table.render_table(ops),
-        language="markdown",
-        assets=(asset_id,),
-    )
-
-
-def from_stories(asset_id: str, language: str, text: str) -> Built:
-    """create_agile_user_story: topic -> story in the seeds' template (English or Chinese)."""
-    built = Built()
-    try:
-        stories = (
-            user_story.from_gherkin(text)
-            if language == "gherkin"
-            else user_story.from_markdown(text)
-        )
-    except Exception as exc:  # noqa: BLE001
-        built.rejects.append(Reject(asset_id, "create_agile_user_story", f"unparseable: {exc}"))
-        return built
-    for story in stories:
-        built.candidates.append(
-            Candidate(
-                task="create_agile_user_story",
-                instruction=instruction("create_agile_user_story", story.language),
-                input=story.title,
-                output=user_story.render(story),
-                language=story.language,
-                assets=(asset_id,),
-            )
-        )
-    return built
 
 
 def from_plantuml(asset_id: str, text: str) -> Built:
@@ -126,7 +24,6 @@ def from_plantuml(asset_id: str, text: str) -> Built:
     built.candidates.append(
         Candidate(
             task="design_plantuml_datastructure",
-            instruction=instruction("design_plantuml_datastructure"),
             input="Classes: " + ", ".join(names),
             output=text.strip(),
             language="plantuml",
@@ -170,8 +67,8 @@ def parse_code(contents: pd.DataFrame) -> tuple[dict[str, list[ClassUnit]], list
 def _implement(asset_id: str, unit: ClassUnit, method: MethodUnit) -> Candidate:
     return Candidate(
         task="implement_method",
-        instruction=instruction("implement_method", name=method.name),
         input=code_units.render_summary(unit),
+        fields={"name": method.name},
         output=method.source,
         language=unit.language,
         assets=(asset_id,),
@@ -205,7 +102,6 @@ def from_sources(
             built.candidates.append(
                 Candidate(
                     task="design_plantuml_datastructure",
-                    instruction=instruction("design_plantuml_datastructure"),
                     input="\n\n".join(code_units.render_summary(u) for u in classes),
                     output=plantuml.render_class_diagram(classes, title=package or None),
                     language="plantuml",
@@ -255,7 +151,7 @@ def from_tests(
             for test in (m for m in unit.methods if m.is_test):
                 match = _method_under_test(test, methods)
                 if match is None:
-                    reason = f"no method of '{subject}' matches test '{test.name}'"
+                    reason = f"unmatched_test: no method of '{subject}' matches test '{test.name}'"
                     built.rejects.append(Reject(asset_id, "write_test", reason))
                     continue
                 code_asset, method = match
@@ -271,7 +167,6 @@ def from_tests(
         built.candidates.append(
             Candidate(
                 task="write_test",
-                instruction=instruction("write_test"),
                 input=method_source,
                 output="\n\n".join(test.source for _, test, _ in kept),
                 language=kept[0][2],

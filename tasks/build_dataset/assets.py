@@ -1,0 +1,105 @@
+"""From step 1's contents to candidates: parse every asset once, then render every task."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from tasks.build_dataset import from_api, from_code, from_stories
+from tasks.build_dataset.candidates import Built, Candidate, Reject
+from tasks.dsl.code_units import ClassUnit
+from tasks.dsl.user_story import Story
+from tasks.params import BuildDatasetParams
+
+
+@dataclass
+class ParsedAssets:
+    """Every asset read into its model: classes, API sections, stories, diagrams."""
+
+    units: dict[str, list[ClassUnit]]
+    kinds: dict[str, str]
+    paths: dict[str, str]
+    java_sources: dict[str, str]
+    specs: list[tuple[str, str, str, list[from_api.Section]]] = field(default_factory=list)
+    stories: list[tuple[str, Story]] = field(default_factory=list)
+    diagrams: list[tuple[str, str]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def parse_assets(contents: pd.DataFrame) -> ParsedAssets:
+    """Parse specs, stories, diagrams and code; what does not parse becomes a reject."""
+    units, rejects = from_code.parse_code(contents)
+    parsed = ParsedAssets(
+        units=units,
+        kinds=dict(zip(contents["asset_id"], contents["kind"], strict=True)),
+        paths=dict(zip(contents["asset_id"], contents["path"], strict=True)),
+        java_sources={
+            row.asset_id: row.text
+            for row in contents.itertuples()
+            if row.asset_id in units and row.kind == "source" and row.language == "java"
+        },
+        rejects=rejects,
+    )
+    for row in contents.itertuples():
+        if row.kind in {"openapi", "postman"}:
+            sections, found = from_api.spec_sections(row.asset_id, row.kind, row.text)
+            parsed.rejects += found
+            if sections:
+                parsed.specs.append((row.asset_id, row.kind, row.text, sections))
+        elif row.kind == "user_story":
+            stories, found = from_stories.read_stories(row.asset_id, row.language, row.text)
+            parsed.rejects += found
+            parsed.stories += [(row.asset_id, story) for story in stories]
+        elif row.kind == "plantuml":
+            parsed.diagrams.append((row.asset_id, row.text))
+    return parsed
+
+
+def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """Every task's candidates from the parsed assets."""
+    built = Built(rejects=list(parsed.rejects))
+    ops = step.api_operations_per_record
+    sections = [section for *_, found in parsed.specs for section in found]
+    for asset_id, kind, text, found in parsed.specs:
+        if kind == "openapi":  # Postman collections name no schemas
+            built.extend(from_api.api_diagrams(asset_id, text, found, ops))
+    java_units = {asset_id: parsed.units[asset_id] for asset_id in parsed.java_sources}
+    controllers = from_api.controller_sections(parsed.java_sources, java_units, sections)
+    built.extend(from_api.from_sections(sections + controllers, ops))
+    documented = {section.name for section in sections}
+    undocumented = [section for section in controllers if section.name not in documented]
+    built.extend(from_stories.stories_to_apis(parsed.stories, sections + undocumented))
+    for asset_id, story in parsed.stories:
+        built.extend(from_stories.from_story(asset_id, story))
+    for asset_id, text in parsed.diagrams:
+        built.extend(from_code.from_plantuml(asset_id, text))
+    units, kinds = parsed.units, parsed.kinds
+    classes = step.plantuml_classes_per_record
+    built.extend(from_code.from_sources(units, kinds, step.min_body_lines, classes))
+    built.extend(from_code.from_tests(units, kinds, parsed.paths, step.max_tests_per_record))
+    return built
+
+
+def _natural_language(text: str) -> str:
+    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+
+
+def candidates_from_feedback(rows: list[dict[str, Any]]) -> list[Candidate]:
+    """SFT records from ingested feedback, keeping the event ids they came from."""
+    return [
+        Candidate(
+            task=row["task"],
+            input=row["input"],
+            output=row["output"],
+            # Step 6 names no language for prose tasks it does not know (task lists).
+            language=row["language"] or _natural_language(row["output"]),
+            assets=(row["asset_id"],),
+            instruction=row["instruction"],
+            origin=row["origin"],
+            event_ids=row["event_ids"],
+        )
+        for row in rows
+    ]

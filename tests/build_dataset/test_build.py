@@ -1,0 +1,110 @@
+"""Step 2 end to end on the shipped samples: every task, clean split, files and dataset card."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tasks.base_model import provision
+from tasks.build_dataset.__main__ import ALPACA_KEYS, build, main
+from tasks.build_dataset.gate import gate_frame
+from tasks.io import read_jsonl, read_parquet, write_json, write_jsonl, write_parquet
+from tests.support import write_params
+
+
+@pytest.fixture(scope="module")
+def sample_step(repo_params):
+    """The shipped build params, with room for every record (the tiny tokenizer is verbose)."""
+    return repo_params.build_dataset.model_copy(
+        update={"max_record_tokens": 100_000, "real_plantuml": "off"}
+    )
+
+
+@pytest.fixture(scope="module")
+def built(sample_contents, sample_step, count_tokens):
+    return build(sample_contents, [], sample_step, count_tokens)
+
+
+def test_given_the_samples_when_built_then_every_task_has_train_and_eval_records(
+    built, sample_step
+):
+    records, _, _ = built
+    per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
+    assert set(per_task.index) == set(sample_step.tasks)
+    assert (per_task["train"] > 0).all() and (per_task["eval"] > 0).all(), per_task
+
+
+def test_given_the_samples_when_built_then_nothing_crosses_the_split_and_all_is_valid(
+    built, sample_step
+):
+    records, _, _ = built
+    checked = gate_frame(records, sample_step.decontamination_ngram)
+    assert not checked["shares_asset_across_splits"].any()
+    assert not checked["contaminated"].any()
+    assert (checked["format_problems"] == "").all()
+    assert records["record_id"].is_unique
+
+
+def test_given_the_samples_when_built_then_every_source_kind_feeds_its_tasks(built):
+    records, _, _ = built
+    kinds = set(records["instruction_kind"])
+    assert {"design_restful_api.story", "design_plantuml_datastructure.api"} <= kinds
+    from_controllers = records[
+        (records["task"] == "design_restful_api")
+        & records["asset_id"].str.endswith("Controller.java")
+    ]
+    assert len(from_controllers) >= 3  # reverse generation from the Spring controllers
+    chinese = records[records["language"] == "zh"]
+    assert set(chinese["task"]) == {"create_agile_user_story", "split_user_story_tasks"}
+    assert set(chinese["instruction_language"]) == {"zh"}
+    assert (records["instruction_language"] == "zh").sum() > len(chinese)  # code tasks too
+
+
+def test_given_the_same_inputs_when_built_twice_then_the_dataset_is_identical(
+    built, sample_contents, sample_step, count_tokens
+):
+    again, rejects, _ = build(sample_contents, [], sample_step, count_tokens)
+    assert again.equals(built[0]) and rejects.equals(built[1])
+
+
+def test_given_pipeline_files_when_the_step_runs_then_it_writes_datasets_rejects_and_card(
+    tmp_path, monkeypatch, tiny_params, sample_contents
+):
+    monkeypatch.chdir(tmp_path)
+    params_path = write_params(
+        tmp_path / "params.yaml",
+        {"base_model": tiny_params.base_model.model_dump(),
+         "build_dataset": {"max_record_tokens": 100_000, "real_plantuml": "off"}},
+    )  # fmt: skip
+    write_json(tiny_params.base_model.descriptor, provision(tiny_params.base_model))
+    write_parquet(tiny_params.identify_assets.contents, sample_contents)
+    feedback = {
+        "instruction": "Write test for follow code\n\ndef f():\n    return 1", "input": "",
+        "output": "def test_f():\n    assert f() == 1", "task": "write_test",
+        "language": "python", "asset_id": "feedback:e1", "origin": "feedback_edit",
+        "event_ids": ["e1"],
+    }  # fmt: skip
+    write_jsonl(tiny_params.ingest_feedback.records, [feedback])
+
+    main(["--params", str(params_path)])
+
+    step = tiny_params.build_dataset
+    records = read_parquet(step.records)
+    train, evaluation = read_jsonl(step.train), read_jsonl(step.eval)
+    assert len(train) + len(evaluation) == len(records)
+    assert set(train[0]) == set(ALPACA_KEYS)
+    taught = records[records["origin"] == "feedback_edit"]
+    assert list(taught["split"]) == ["train"] and list(taught["event_ids"].iloc[0]) == ["e1"]
+    assert set(read_parquet(step.rejects).columns) == {"asset_id", "task", "reason"}
+    card = (tmp_path / step.card).read_text(encoding="utf-8")
+    for heading in (
+        "Records per task and split",
+        "Instruction languages per split",
+        "Rejected candidates by reason",
+        "Decontamination",
+        "Teacher distillation",
+    ):
+        assert f"## {heading}" in card  # fmt: skip
+    assert "split_user_story_tasks" in card and "Off (no `build_dataset.teacher.base_url`)" in card
+    assert json.loads(json.dumps(train[0]))["instruction"]

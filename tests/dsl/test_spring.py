@@ -1,0 +1,168 @@
+"""API tables generated in reverse from Spring `@RestController` classes (tree-sitter)."""
+
+from __future__ import annotations
+
+from tasks.dsl import api_table, code_units, restful, spring
+from tests.support import REPO
+
+PROJECT = {
+    "OrderController.java": """package com.acme.web;
+/** REST endpoints for orders. */
+@RestController
+@RequestMapping("/api/orders")
+public class OrderController {
+    private final OrderService service;
+    public OrderController(OrderService service) { this.service = service; }
+
+    /** Places an order. Answers 201. */
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    public OrderResponse place(@Valid @RequestBody NewOrder order,
+                               @RequestHeader("X-Request-Id") String requestId) {
+        return service.place(order);
+    }
+
+    @GetMapping("/{id:\\\\d+}")
+    public ResponseEntity<OrderResponse> findOne(@PathVariable("id") long orderId) {
+        return ResponseEntity.ok(service.get(orderId));
+    }
+
+    @RequestMapping(value = "/{id}/lines", method = RequestMethod.PUT)
+    public ResponseEntity<Void> replaceLines(@PathVariable long id, @RequestBody List<Line> lines,
+                                             Pageable pageable) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).build();
+    }
+
+    @DeleteMapping("/{id}")
+    public ResponseEntity<Void> cancel(@PathVariable long id,
+                                       @RequestParam(name = "why") String reason,
+                                       Mystery unknown) {
+        service.cancel(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    private void helper() {}
+}
+""",
+    "NewOrder.java": """package com.acme.web;
+public record NewOrder(@NotNull String customer, List<Line> lines, java.time.LocalDate due) {}
+""",
+    "Line.java": "package com.acme.web;\nrecord Line(String sku, int quantity, Kind kind) {}\n",
+    "Kind.java": "package com.acme.web;\npublic enum Kind { ITEM, FEE }\n",
+    "OrderResponse.java": """package com.acme.web;
+public class OrderResponse {
+    private long id;
+    private BigDecimal total;
+    private boolean paid;
+    private Map<String, String> tags;
+    private static int COUNT;
+}
+""",
+    "OrderService.java": """package com.acme.service;
+public class OrderService {
+    public OrderResponse get(long id) {
+        return repository.findById(id).orElseThrow(() -> new NotFoundException("order"));
+    }
+    public void cancel(long id) {
+        OrderResponse order = get(id);
+        if (order.isPaid()) { throw new TooLateException("paid"); }
+    }
+    public OrderResponse place(NewOrder order) { return null; }
+}
+""",
+    "NotFoundException.java": (
+        "package com.acme;\npublic class NotFoundException extends RuntimeException {}\n"
+    ),
+    "TooLateException.java": (
+        "package com.acme;\npublic class TooLateException extends ConflictException {}\n"
+    ),
+    "ConflictException.java": (
+        "package com.acme;\npublic class ConflictException extends RuntimeException {}\n"
+    ),
+    "Problem.java": "package com.acme.web;\nrecord Problem(String code, String message) {}\n",
+    "Errors.java": """package com.acme.web;
+@RestControllerAdvice
+public class Errors {
+    @ExceptionHandler(NotFoundException.class)
+    public ResponseEntity<Problem> notFound(NotFoundException e) {
+        return ResponseEntity.status(HttpStatus.NOT_FOUND).body(new Problem("NF", "x"));
+    }
+    @ExceptionHandler({ConflictException.class})
+    @ResponseStatus(HttpStatus.CONFLICT)
+    public Problem conflict(ConflictException e) { return new Problem("C", "x"); }
+    @ExceptionHandler(MethodArgumentNotValidException.class)
+    public ResponseEntity<Problem> invalid(MethodArgumentNotValidException e) {
+        return ResponseEntity.badRequest().body(new Problem(HttpStatus.BAD_REQUEST.name(), "x"));
+    }
+}
+""",
+}
+
+PROBLEM = '{"code": String, "message": String}'
+EXPECTED = f"""| API | Method | Description | Request | Response | Error Response |
+| --- | --- | --- | --- | --- | --- |
+| /api/orders | POST | Places an order | header {{"X-Request-Id": String}}; \
+body {{"customer": String, "lines": [{{"sku": String, "quantity": Integer, "kind": String}}], \
+"due": Date}} | \
+201 {{"id": Integer, "total": Number, "paid": Boolean, "tags": Object}} | 400: {PROBLEM} |
+| /api/orders/{{id}} | GET | Find one | path {{"id": Integer}} | \
+200 {{"id": Integer, "total": Number, "paid": Boolean, "tags": Object}} | 404: {PROBLEM} |
+| /api/orders/{{id}}/lines | PUT | Replace lines | path {{"id": Integer}}; \
+query {{"page": Integer, "size": Integer, "sort": String}}; body [{{"sku": String, \
+"quantity": Integer, "kind": String}}] | 202 |  |
+| /api/orders/{{id}} | DELETE | Cancel | path {{"id": Integer}}; query {{"why": String}} | 204 | \
+404: {PROBLEM}; 409: {PROBLEM} |"""
+
+
+def _controllers(files: dict[str, str]) -> list[spring.Controller]:
+    units = {name: code_units.parse_java(text, name) for name, text in files.items()}
+    return spring.controllers(files, units)
+
+
+def test_given_a_spring_project_when_read_then_the_table_matches_golden():
+    (controller,) = _controllers(PROJECT)
+    assert controller.section == "Orders"
+    assert controller.summary == "REST endpoints for orders"
+    table = api_table.render_table(controller.operations)
+    assert table == EXPECTED
+    assert api_table.validate(table) == []
+
+
+def test_given_a_controller_when_read_then_its_assets_are_the_files_the_cells_come_from():
+    (controller,) = _controllers(PROJECT)
+    # DTOs whose fields appear and the advice that gives the error bodies, but not the services
+    # and exceptions that only tell which errors can happen.
+    assert controller.assets == {
+        "OrderController.java", "NewOrder.java", "Line.java", "OrderResponse.java",
+        "Problem.java", "Errors.java",
+    }  # fmt: skip
+
+
+def test_given_a_dto_that_is_not_among_the_assets_when_rendered_then_it_is_an_object():
+    files = {name: text for name, text in PROJECT.items() if name != "NewOrder.java"}
+    (controller,) = _controllers(files)
+    assert controller.operations[0].request == 'header {"X-Request-Id": String}; body Object'
+    assert controller.operations[0].errors == f"400: {PROBLEM}"  # @Valid still means 400
+
+
+def test_given_no_rest_controller_when_read_then_nothing_is_found():
+    plain = {"Plain.java": "@Controller\npublic class Plain {\n  @GetMapping(\"/x\") String x() {"
+             " return \"view\"; }\n}\n"}  # fmt: skip
+    assert _controllers(plain) == []
+
+
+def test_given_the_sample_standing_order_controller_when_read_then_codes_follow_the_code():
+    web = REPO / "samples/java/payments-service/src/main/java/com/acme/payments"
+    files = {str(p.relative_to(web)): p.read_text("utf-8") for p in web.rglob("*.java")}
+    found = {c.name: c for c in _controllers(files)}
+    assert set(found) == {"AccountController", "PayeeController", "StandingOrderController"}
+    operations = {(op.method, op.path): op for op in found["StandingOrderController"].operations}
+    create = operations[("POST", "/accounts/{accountId}/standing-orders")]
+    assert create.response.startswith("201 {") and create.errors.startswith("400: {")
+    assert "422: {" in create.errors  # BusinessRuleException thrown by the service
+    assert operations[("DELETE", "/standing-orders/{orderId}")].response == "204"
+    assert operations[("GET", "/standing-orders/{orderId}")].errors.startswith("404: {")
+    for controller in found.values():
+        table = api_table.render_table(controller.operations)
+        assert api_table.validate(table) == []
+        assert restful.lint(api_table.parse_table(table)) == []
