@@ -3,13 +3,14 @@
 Both sides train the configured base model (SmolLM2-135M by default) with the same LoRA
 settings on the same records, each record once, with the same labels (answer tokens only), so
 both learn from exactly the same answer tokens. The baseline is the script most people write
-first: `Trainer` with a collator that pads every batch to `max_seq_len`. Ours packs each
-micro-batch into rows and projects logits only where answers are predicted.
+first: `Trainer` with a collator that pads every batch to `max_seq_len`. Ours groups records
+of similar length (padding only to the longest in a batch), or packs them into rows with
+`--packing`, and projects logits only where answers are predicted.
 
 Each side runs in its own process so peak memory (max RSS) is its own. Model loading is
 excluded from the timings. Needs the train split: `make run` or `dvc repro build_dataset`.
 
-    python benchmarks/finetune.py [--records 32] [--params params.yaml]
+    python benchmarks/finetune.py [--records 32] [--packing] [--params params.yaml]
 """
 
 from __future__ import annotations
@@ -42,13 +43,19 @@ def pick_records(params, count: int) -> list[dict]:
     return records[:count]
 
 
-def run_ours(params, records: list[dict]) -> dict:
+def run_ours(params, records: list[dict], packing: bool) -> dict:
     from tasks.base_model import resolve
     from tasks.finetune.train import train
 
     steps = math.ceil(len(records) / params.finetune.micro_batch_size)
     settings = params.finetune.model_copy(
-        update={"max_steps": steps, "epochs": None, "grad_accum": 1, "task_sampling": "natural"}
+        update={
+            "max_steps": steps,
+            "epochs": None,
+            "grad_accum": 1,
+            "task_sampling": "natural",
+            "packing": packing,
+        }
     )
     _, result = train(resolve(params.base_model), records, params.prompt.system, settings)
     return {"answer_tokens": result.answer_tokens, "seconds": result.seconds, "steps": steps}
@@ -115,10 +122,10 @@ def run_trainer(params, records: list[dict]) -> dict:
     return {"answer_tokens": answer_tokens, "seconds": seconds, "steps": steps}
 
 
-def measure(mode: str, count: int, params_file: str) -> dict:
+def measure(mode: str, count: int, params_file: str, packing: bool) -> dict:
     params = load_params(params_file)
     records = pick_records(params, count)
-    result = (run_ours if mode == "ours" else run_trainer)(params, records)
+    result = run_ours(params, records, packing) if mode == "ours" else run_trainer(params, records)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return result | {"peak_rss_mib": peak_kib / 1024, "records": len(records)}
 
@@ -127,24 +134,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=32)
     parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--packing", action="store_true", help="ours packs rows")
     parser.add_argument("--mode", choices=["ours", "trainer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:  # a child process: measure one side, print JSON
-        print(json.dumps(measure(args.mode, args.records, args.params)))
+        print(json.dumps(measure(args.mode, args.records, args.params, args.packing)))
         return
 
     results = {}
     for mode in ("trainer", "ours"):
         child = subprocess.run(
             [sys.executable, __file__, "--mode", mode, "--records", str(args.records)]
-            + ["--params", args.params],
+            + ["--params", args.params]
+            + (["--packing"] if args.packing else []),
             cwd=REPO,
             capture_output=True,
             text=True,
             check=True,
         )
         results[mode] = json.loads(child.stdout.strip().splitlines()[-1])
-    labels = {"trainer": "Trainer + peft, padded to max_seq_len", "ours": "ours (packed)"}
+    ours_label = "ours (packed rows)" if args.packing else "ours (length-grouped)"
+    labels = {"trainer": "Trainer + peft, padded to max_seq_len", "ours": ours_label}
     print(f"{args.records} records, each once; same answer tokens on both sides")
     for mode, r in results.items():
         rate = r["answer_tokens"] / r["seconds"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -81,19 +82,26 @@ def task_balanced_batches(
 
 
 def pack_rows(examples: list[Example], row_len: int) -> list[list[int]]:
-    """Place examples into rows of at most `row_len` tokens: first fit, longest first."""
-    rows: list[list[int]] = []
-    free: list[int] = []
-    for index in sorted(range(len(examples)), key=lambda i: -len(examples[i].input_ids)):
-        size = len(examples[index].input_ids)
-        row = next((r for r, room in enumerate(free) if room >= size), None)
-        if row is None:
-            rows.append([])
-            free.append(row_len)
-            row = len(rows) - 1
-        rows[row].append(index)
-        free[row] -= size
-    return rows
+    """Spread examples over as few rows of at most `row_len` tokens as fit, evenly filled.
+
+    Longest first, each onto the emptiest row (so the rows, padded to the longest, waste
+    little); one more row whenever an example does not fit.
+    """
+    order = sorted(range(len(examples)), key=lambda i: (-len(examples[i].input_ids), i))
+    total = sum(len(e.input_ids) for e in examples)
+    count = max(1, math.ceil(total / row_len))
+    while True:
+        rows: list[list[int]] = [[] for _ in range(count)]
+        loads = [0] * count
+        for index in order:
+            row = min(range(count), key=lambda r: (loads[r], r))
+            if loads[row] + len(examples[index].input_ids) > row_len:
+                break
+            rows[row].append(index)
+            loads[row] += len(examples[index].input_ids)
+        else:
+            return rows
+        count += 1
 
 
 def collate_packed(examples: list[Example], pad_id: int, row_len: int) -> dict[str, torch.Tensor]:

@@ -95,7 +95,7 @@ def test_answer_loss_equals_the_full_logits_loss(tiny_model_dir):
     assert torch.allclose(ours, reference, atol=1e-5)
 
 
-def test_packing_fills_rows_first_fit_and_keeps_every_example():
+def test_packing_fills_few_rows_evenly_and_keeps_every_example():
     from tasks.finetune.data import pack_rows
 
     examples = [Example([0] * n, [0] * n) for n in (300, 200, 150, 100, 50)]
