@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -31,10 +31,30 @@ class PromptParams(Section):
     system: str
 
 
-class SourceParams(Section):
-    type: Literal["dir"] = "dir"
+class DirSource(Section):
+    type: Literal["dir"]
     path: str
+    exclude: list[str] = Field(default_factory=list)  # fnmatch globs relative to the root
+
+
+class GitSource(Section):
+    type: Literal["git"]
+    path: str  # a git working tree (or a folder inside one); only files `ref` tracks are read
+    ref: str = "HEAD"
     exclude: list[str] = Field(default_factory=list)
+
+
+class S3Source(Section):
+    type: Literal["s3"]
+    path: str  # what DVC tracks for this source (remote://<dvc remote>/<prefix>); not read here
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None  # S3-compatible servers (MinIO, moto, Ceph)
+    region: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+
+
+SourceParams = Annotated[DirSource | GitSource | S3Source, Field(discriminator="type")]
 
 
 class FilterParams(Section):
@@ -45,6 +65,15 @@ class FilterParams(Section):
     generated_markers: list[str]
     generated_marker_lines: int
     excluded_dirs: list[str]
+    fallback_encodings: list[str]
+    reject_syntax_errors: bool
+
+
+class DedupParams(Section):
+    shingle_size: int
+    num_perm: int
+    threshold: float
+    seed: int
 
 
 class IdentifyAssetsParams(Section):
@@ -53,7 +82,10 @@ class IdentifyAssetsParams(Section):
     inventory: str
     contents: str
     rejects: str
+    cache_dir: str
+    workers: int
     filters: FilterParams
+    dedup: DedupParams
 
 
 class IngestFeedbackParams(Section):

@@ -3,13 +3,46 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from tasks.gates import GateFailed, GateInput, run_gate, validate_frame
-from tasks.identify_assets.scan import scan_directory, to_frames
+from tasks.gates import main as gates_main
+from tasks.identify_assets.__main__ import main as merge_main
+from tasks.identify_assets.__main__ import merge_sources
+from tasks.identify_assets.gate import gate_input as assets_gate_input
+from tasks.identify_assets.scan import main as scan_main
+from tasks.identify_assets.scan import scan_source, write_scan
 from tasks.io import write_parquet
+from tasks.params import IdentifyAssetsParams
+from tests.identify_assets.planted import planted_corpus
 from tests.support import REPO
 
 SUITES = REPO / "expectations"
+
+
+def assets_step_params(repo_params, tmp_path, src):
+    """Params that scan `src` as source 's', with every output and report in tmp_path."""
+    step = repo_params.identify_assets.model_dump() | {
+        "sources": {"s": {"type": "dir", "path": str(src)}},
+        **{k: str(tmp_path / k) for k in ("scan_dir", "inventory", "contents", "rejects")},
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    gates = repo_params.gates.model_copy(
+        update={"report_dir": str(tmp_path / "reports"), "suite_dir": str(SUITES)}
+    )
+    return repo_params.model_copy(
+        update={"identify_assets": IdentifyAssetsParams.model_validate(step), "gates": gates}
+    )
+
+
+def run_step_one(params) -> None:
+    """Step 1's two stages, as DVC runs them, on params already written to a file."""
+    step = params.identify_assets
+    for name in step.sources:
+        write_scan(Path(step.scan_dir) / name, scan_source(name, step)[0])
+    inventory, contents = merge_sources(step)
+    write_parquet(step.inventory, inventory)
+    write_parquet(step.contents, contents)
 
 
 @pytest.fixture
@@ -19,19 +52,9 @@ def assets_params(repo_params, tmp_path):
     src.mkdir()
     (src / "fees.py").write_text("def fee(amount: int) -> int:\n    return amount // 100\n")
     (src / "config.yaml").write_text("db:\n  password: hunter22\n")
-    inventory, contents = to_frames(
-        scan_directory("s", repo_params.identify_assets.sources["samples"].model_copy(
-            update={"path": str(src), "exclude": []}), repo_params.identify_assets.filters)
-    )  # fmt: skip
-    step = repo_params.identify_assets.model_copy(
-        update={"inventory": str(tmp_path / "inv.parquet"), "contents": str(tmp_path / "c.parquet")}
-    )
-    write_parquet(step.inventory, inventory)
-    write_parquet(step.contents, contents)
-    gates = repo_params.gates.model_copy(
-        update={"report_dir": str(tmp_path / "reports"), "suite_dir": str(SUITES)}
-    )
-    return repo_params.model_copy(update={"identify_assets": step, "gates": gates})
+    params = assets_step_params(repo_params, tmp_path, src)
+    run_step_one(params)
+    return params
 
 
 def test_clean_assets_pass_and_write_a_result_and_data_docs(assets_params):
@@ -58,6 +81,55 @@ def test_a_planted_secret_fails_the_assets_gate_without_printing_it(assets_param
     assert "AKIAIOSFODNN7EXAMPLE" not in message
     saved = (Path(assets_params.gates.report_dir) / "assets.json").read_text()
     assert "AKIAIOSFODNN7EXAMPLE" not in saved and '"success": false' in saved
+
+
+def test_every_assets_expectation_can_fail(assets_params, tmp_path):
+    gate_input = assets_gate_input(assets_params)
+    frame = pd.concat([gate_input.frame] + [gate_input.frame.iloc[[1]]] * 2, ignore_index=True)
+    keys = ["asset_id", "source", "path", "kind", "language", "status", "bytes", "lines"]
+    frame.loc[3, [*keys, "redaction_count"]] = None  # row 3: no key at all
+    frame.loc[0, ["content_sha256", "cluster_id", "encoding", "sha256"]] = None  # row 0: kept
+    frame.loc[0, ["reason", "content_matches_status", "commit"]] = ["why?", False, "not-a-sha"]
+    frame.loc[1, ["kind", "status", "secret_left"]] = ["binary", "lost", "AWS_KEY"]
+    frame.loc[2, ["status", "reason"]] = ["rejected", None]  # row 2: duplicates row 1
+    frame["is_rejected"] = True
+    frame["extra_column"] = 1
+    parameters = gate_input.parameters | {"content_rows": 99}
+    result = validate_frame(
+        "assets", GateInput(frame, ["asset_id"], parameters), SUITES / "assets.json", tmp_path
+    )
+    suite = json.loads((SUITES / "assets.json").read_text())["expectations"]
+    failed = {(f.expectation, f.column) for f in result.failures}
+    never_failed = [
+        (e["type"], e["kwargs"].get("column"))
+        for e in suite
+        if (e["type"], e["kwargs"].get("column")) not in failed
+    ]
+    assert never_failed == [("expect_table_row_count_to_be_between", None)]  # needs 0 rows
+
+
+def test_no_planted_secret_reaches_any_output_log_or_report(repo_params, tmp_path, capfd):
+    corpus = planted_corpus()
+    params = assets_step_params(repo_params, tmp_path, corpus.write(tmp_path / "src"))
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params.model_dump(), sort_keys=False))
+
+    scan_main(["s", "--params", str(path)])
+    merge_main(["--params", str(path)])
+    gates_main(["assets", "--params", str(path)])
+
+    reports = [p for p in (tmp_path / "reports").glob("**/*.*") if p.suffix in {".json", ".html"}]
+    outputs = [
+        *(pd.read_parquet(p).map(str).to_csv() for p in tmp_path.glob("**/*.parquet")),
+        *(p.read_text() for p in reports),
+        "".join(capfd.readouterr()),
+    ]
+    pieces = [part for value in corpus.values for part in value.split("\n")]
+    assert not [part for part in pieces if any(part in text for text in outputs)]
+    inventory = pd.read_parquet(params.identify_assets.inventory)
+    assert inventory["redaction_count"].sum() >= len(corpus.secrets) >= 100
+    rejected = inventory.loc[inventory["status"] == "rejected", "reason"]
+    assert rejected.str.startswith("duplicate:").all()  # once scrubbed, the key files are equal
 
 
 def feedback_frame(**changes):

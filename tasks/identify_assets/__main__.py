@@ -1,51 +1,107 @@
-"""Merge the per-source scans into one inventory, content store and rejects table."""
+"""Merge the per-source scans into one inventory, content store and rejects table.
+
+De-duplication runs here, across all sources: exact duplicates (same normalised scrubbed
+content) and near-duplicates (MinHash LSH) are clustered, the first file of each cluster by
+(source, path) is kept, and the others are rejected with a reason naming it.
+"""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
+from tasks.identify_assets.dedup import Duplicate, cluster
 from tasks.identify_assets.scan import INVENTORY_COLUMNS
 from tasks.io import read_parquet, write_parquet
 from tasks.params import IdentifyAssetsParams, load_params, step_parser
 
+REJECT_COLUMNS = ["asset_id", "source", "path", "kind", "reason", "duplicate_of"]
+
+
+def _scan_tables(params: IdentifyAssetsParams) -> dict[str, list[Path]]:
+    """Per-source Parquet files of each scan table, checked to exist."""
+    if not params.sources:
+        raise SystemExit("error: identify_assets.sources is empty; list at least one source")
+    scans = [Path(params.scan_dir) / name for name in sorted(params.sources)]
+    tables = {
+        table: [scan / f"{table}.parquet" for scan in scans]
+        for table in ("inventory", "contents", "signatures")
+    }
+    for path in (p for paths in tables.values() for p in paths):
+        if not path.exists():
+            raise SystemExit(f"error: no scan at {path}; run `dvc repro scan_source` first")
+    return tables
+
+
+def _concat(paths: list[Path]) -> pd.DataFrame:
+    return pd.concat([read_parquet(path) for path in paths], ignore_index=True)
+
+
+def _reason(duplicate: Duplicate, threshold: float) -> str:
+    if duplicate.how == "duplicate":
+        return f"duplicate: same normalised content as {duplicate.representative}"
+    return (
+        f"near_duplicate: estimated Jaccard {duplicate.similarity:.2f} >= {threshold}"
+        f" with {duplicate.representative}"
+    )
+
 
 def merge_sources(params: IdentifyAssetsParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Concatenate the configured sources' scans and reject exact duplicates (first one kept)."""
-    inventories, contents = [], []
-    for name in sorted(params.sources):
-        scan = Path(params.scan_dir) / name
-        inventories.append(read_parquet(scan / "inventory.parquet"))
-        contents.append(read_parquet(scan / "contents.parquet"))
-    inventory = pd.concat(inventories, ignore_index=True)[INVENTORY_COLUMNS]
-    inventory = inventory.sort_values(["source", "path"], ignore_index=True)
-    content = pd.concat(contents, ignore_index=True)
-
-    kept = inventory["status"] == "kept"
-    first = inventory[kept].groupby("content_sha256")["asset_id"].transform("first")
-    duplicate = first != inventory.loc[kept, "asset_id"]
-    dup_index = duplicate[duplicate].index
-    inventory.loc[dup_index, "duplicate_of"] = first[dup_index]
-    inventory.loc[dup_index, "status"] = "rejected"
-    inventory.loc[dup_index, "reason"] = "duplicate: same content as " + first[dup_index]
-
+    """All sources' inventory (with clusters and duplicates rejected) and kept contents."""
+    tables = _scan_tables(params)
+    with ThreadPoolExecutor(1) as pool:  # the big content store loads while clustering runs
+        contents_read = pool.submit(_concat, tables["contents"])
+        inventory = _with_clusters(
+            _concat(tables["inventory"])[INVENTORY_COLUMNS], _concat(tables["signatures"]), params
+        )
+        contents = contents_read.result()
     kept_ids = set(inventory.loc[inventory["status"] == "kept", "asset_id"])
-    content = content[content["asset_id"].isin(kept_ids)].sort_values("asset_id", ignore_index=True)
-    return inventory, content
+    contents = contents[contents["asset_id"].isin(kept_ids)]
+    return inventory, contents.sort_values("asset_id", ignore_index=True)
+
+
+def _with_clusters(
+    inventory: pd.DataFrame, signatures: pd.DataFrame, params: IdentifyAssetsParams
+) -> pd.DataFrame:
+    """Inventory in (source, path) order with cluster ids; duplicates turned into rejects."""
+    inventory = inventory.sort_values(["source", "path"], ignore_index=True)
+    kept = inventory[inventory["status"] == "kept"]
+    by_id = signatures.set_index("asset_id")["signature"]
+    cluster_of, duplicates = cluster(
+        kept["asset_id"].tolist(),
+        kept["content_sha256"].tolist(),
+        [by_id[asset_id] for asset_id in kept["asset_id"]],
+        params.dedup,
+    )
+    inventory["cluster_id"] = inventory["asset_id"].map(cluster_of)
+    rejected = inventory["asset_id"].isin(list(duplicates))
+    found = [duplicates[asset_id] for asset_id in inventory.loc[rejected, "asset_id"]]
+    inventory.loc[rejected, "status"] = "rejected"
+    inventory.loc[rejected, "reason"] = [_reason(d, params.dedup.threshold) for d in found]
+    inventory.loc[rejected, "duplicate_of"] = [d.representative for d in found]
+    return inventory
 
 
 def main(argv: list[str] | None = None) -> None:
     args = step_parser("Step 1: merge per-source scans into the asset inventory.").parse_args(argv)
     params = load_params(args.params).identify_assets
     inventory, contents = merge_sources(params)
-    rejects = inventory[inventory["status"] == "rejected"]
-    write_parquet(params.inventory, inventory)
-    write_parquet(params.contents, contents)
-    write_parquet(params.rejects, rejects[["asset_id", "source", "path", "kind", "reason"]])
+    rejects = inventory.loc[inventory["status"] == "rejected", REJECT_COLUMNS]
+    outputs = {
+        params.inventory: inventory,
+        params.contents: contents,
+        params.rejects: rejects.reset_index(drop=True),
+    }
+    with ThreadPoolExecutor() as pool:  # encoding and writing release the GIL too
+        list(pool.map(write_parquet, outputs, outputs.values()))
     kinds = contents["kind"].value_counts().to_dict()
+    reasons = rejects["reason"].str.split(":").str[0].value_counts().to_dict()
     print(f"assets: {len(inventory)} scanned, {len(contents)} kept, {len(rejects)} rejected")
     print("kept by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())))
+    if reasons:
+        print("rejected by reason: " + ", ".join(f"{k}={v}" for k, v in sorted(reasons.items())))
 
 
 if __name__ == "__main__":

@@ -1,87 +1,118 @@
-"""What a file is: its language (extension, shebang) and its kind of software asset."""
+"""What a file is: its language (name, extension, shebang) and its kind of software asset.
+
+Kinds that content decides (OpenAPI / Swagger, Postman collections, PlantUML, user stories)
+are found by `content_kind`; the rest (source vs test, doc, other) follow the path's
+per-language conventions in `path_kind`. Splitting the two lets step 1 cache the content part
+by content hash.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
-from pathlib import PurePosixPath
 
 import yaml
 
 KINDS = ("source", "test", "openapi", "postman", "user_story", "plantuml", "doc", "other")
 
 LANGUAGE_BY_SUFFIX = {
-    ".java": "java",
-    ".kt": "kotlin",
-    ".py": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".ts": "typescript",
-    ".go": "go",
-    ".rs": "rust",
-    ".cs": "csharp",
-    ".rb": "ruby",
-    ".sql": "sql",
-    ".sh": "shell",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".json": "json",
-    ".xml": "xml",
-    ".toml": "toml",
-    ".feature": "gherkin",
-    ".md": "markdown",
-    ".rst": "restructuredtext",
-    ".txt": "text",
-    ".puml": "plantuml",
-    ".plantuml": "plantuml",
-    ".pu": "plantuml",
-}
-CODE_LANGUAGES = {
-    "java", "kotlin", "python", "javascript", "typescript", "go", "rust", "csharp", "ruby",
-    "sql", "shell",
+    ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala", ".groovy": "groovy",
+    ".gradle": "groovy", ".py": "python", ".pyi": "python", ".js": "javascript",
+    ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript", ".ts": "typescript",
+    ".tsx": "typescript", ".go": "go", ".rs": "rust", ".cs": "csharp", ".rb": "ruby",
+    ".php": "php", ".swift": "swift", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
+    ".hpp": "cpp", ".sql": "sql", ".sh": "shell", ".bash": "shell", ".ps1": "powershell",
+    ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xml": "xml", ".toml": "toml",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini", ".properties": "properties",
+    ".env": "dotenv", ".html": "html", ".htm": "html", ".css": "css", ".scss": "css",
+    ".feature": "gherkin", ".md": "markdown", ".markdown": "markdown",
+    ".rst": "restructuredtext", ".adoc": "asciidoc", ".txt": "text", ".puml": "plantuml",
+    ".plantuml": "plantuml", ".pu": "plantuml", ".iuml": "plantuml",
 }  # fmt: skip
-DOC_LANGUAGES = {"markdown", "restructuredtext", "text"}
-_SHEBANGS = {"python": "python", "bash": "shell", "sh": "shell", "node": "javascript"}
+LANGUAGE_BY_NAME = {
+    "Dockerfile": "dockerfile", "Makefile": "make", "Jenkinsfile": "groovy", ".env": "dotenv",
+    "requirements.txt": "text",
+}  # fmt: skip
+CODE_LANGUAGES = frozenset({
+    "java", "kotlin", "scala", "groovy", "python", "javascript", "typescript", "go", "rust",
+    "csharp", "ruby", "php", "swift", "c", "cpp", "sql", "shell", "powershell",
+})  # fmt: skip
+DOC_LANGUAGES = frozenset({"markdown", "restructuredtext", "asciidoc", "text"})
+WEB_LANGUAGES = frozenset({"javascript", "typescript", "css", "html", "json"})
+_SHEBANGS = {
+    "python": "python", "bash": "shell", "sh": "shell", "zsh": "shell", "node": "javascript",
+    "ruby": "ruby", "php": "php",
+}  # fmt: skip
 
-_STORY_EN = re.compile(r"^\s*[-*]?\s*As an? .+$\n(?:.*\n)*?^\s*[-*]?\s*I want .+$", re.M)
-_STORY_ZH = re.compile(r"^\s*[-*]?\s*作为.+$\n(?:.*\n)*?^\s*[-*]?\s*我想.+$", re.M)
+_STORY_EN = re.compile(
+    r"^\W*As an? .+$\n(?:.*\n){0,3}?^\W*I want .+$\n(?:.*\n){0,3}?^\W*So that\b", re.M | re.I
+)
+_STORY_ZH = re.compile(r"^\W*作为.+$\n(?:.*\n){0,3}?^\W*我想.+$\n(?:.*\n){0,3}?^\W*以便于?", re.M)
+_POSTMAN_SCHEMA = re.compile(r"getpostman\.com/json/collection/v2\.\d")
+try:  # libyaml when available: ten times faster on large specs
+    _YAML_LOADER = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _YAML_LOADER = yaml.SafeLoader
+
+
+def language_by_path(path: str) -> str | None:
+    """Language from the file name or extension alone, None when they say nothing."""
+    name = path.rsplit("/", 1)[-1]
+    return LANGUAGE_BY_NAME.get(name) or LANGUAGE_BY_SUFFIX.get(os.path.splitext(name)[1].lower())
 
 
 def language_of(path: str, head: str) -> str:
-    """Language from the file extension, else from a shebang line, else 'unknown'."""
-    suffix = PurePosixPath(path).suffix.lower()
-    if suffix in LANGUAGE_BY_SUFFIX:
-        return LANGUAGE_BY_SUFFIX[suffix]
-    if head.startswith("#!"):
-        interpreter = head.splitlines()[0].rsplit("/", 1)[-1].split()
-        name = interpreter[-1] if interpreter and interpreter[0] == "env" else interpreter[0]
-        for prefix, language in _SHEBANGS.items():
-            if name.startswith(prefix):
-                return language
+    """Language from the name or extension, else from a shebang line, else 'unknown'."""
+    return language_by_path(path) or language_from_shebang(head)
+
+
+def language_from_shebang(head: str) -> str:
+    """Language of a `#!` interpreter line ('unknown' without one)."""
+    if not head.startswith("#!"):
+        return "unknown"
+    words = head.split("\n", 1)[0][2:].strip().split()
+    if not words:
+        return "unknown"
+    program = words[0].rsplit("/", 1)[-1]
+    if program == "env":
+        program = next((w for w in words[1:] if not w.startswith("-")), "")
+    for prefix, language in _SHEBANGS.items():
+        if program.startswith(prefix):
+            return language
     return "unknown"
 
 
 def is_test_path(path: str, language: str) -> bool:
-    """Per-language test conventions (Maven/Gradle layout, pytest, Jest)."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1]
-    if language in {"java", "kotlin"}:
-        stem = PurePosixPath(name).stem
-        in_test_tree = "/".join(parts).find("src/test/") >= 0
-        return in_test_tree or stem.endswith(("Test", "Tests", "IT"))
+    """Per-language test conventions (Maven/Gradle layout, pytest, Jest, Go, RSpec, NUnit)."""
+    *folders, name = path.split("/")
+    stem = os.path.splitext(name)[0]
+    if language in {"java", "kotlin", "scala", "groovy"}:
+        in_test_tree = any(folders[i : i + 2] == ["src", "test"] for i in range(len(folders)))
+        return in_test_tree or stem.endswith(("Test", "Tests", "IT", "Spec"))
     if language == "python":
-        return name.startswith("test_") or name.endswith("_test.py") or "tests" in parts[:-1]
+        return (
+            name.startswith("test_")
+            or name.endswith("_test.py")
+            or name == "conftest.py"
+            or "tests" in folders
+            or "test" in folders
+        )
     if language in {"javascript", "typescript"}:
-        return ".test." in name or ".spec." in name or "__tests__" in parts
+        return ".test." in name or ".spec." in name or "__tests__" in folders
     if language == "go":
         return name.endswith("_test.go")
-    return "tests" in parts[:-1] or "test" in parts[:-1]
+    if language == "ruby":
+        return name.endswith("_spec.rb") or "spec" in folders
+    if language == "csharp":
+        return stem.endswith(("Test", "Tests"))
+    return "tests" in folders or "test" in folders
 
 
 def _structured(text: str, language: str) -> dict | None:
     try:
-        data = json.loads(text) if language == "json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
+        data = json.loads(text) if language == "json" else yaml.load(text, _YAML_LOADER)
+    except (ValueError, yaml.YAMLError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -90,19 +121,25 @@ def api_kind(text: str, language: str) -> str | None:
     """'openapi' for Swagger 2.0 / OpenAPI 3.x, 'postman' for a v2.x collection, else None."""
     if language not in {"yaml", "json"}:
         return None
+    head = text[:4096]
+    if "swagger" not in head and "openapi" not in head and "getpostman" not in text:
+        return None  # cheap test first: most YAML and JSON files are neither
     data = _structured(text, language)
     if data is None:
         return None
-    if str(data.get("swagger", "")).startswith("2") or str(data.get("openapi", "")).startswith("3"):
+    swagger, openapi = str(data.get("swagger", "")), str(data.get("openapi", ""))
+    if (swagger.startswith("2.") or openapi.startswith("3.")) and isinstance(
+        data.get("info"), dict
+    ):
         return "openapi"
-    schema = str((data.get("info") or {}).get("schema", ""))
-    if "getpostman.com" in schema and "collection/v2" in schema:
+    info = data.get("info")
+    if isinstance(info, dict) and _POSTMAN_SCHEMA.search(str(info.get("schema", ""))):
         return "postman"
     return None
 
 
-def kind_of(path: str, language: str, text: str) -> str:
-    """Classify one file into one of KINDS."""
+def content_kind(language: str, text: str) -> str | None:
+    """The kind when the content alone decides it, else None (the path decides)."""
     if language == "gherkin":
         return "user_story"
     if language == "plantuml" or text.lstrip().startswith("@startuml"):
@@ -110,8 +147,20 @@ def kind_of(path: str, language: str, text: str) -> str:
     api = api_kind(text, language)
     if api:
         return api
+    if language in DOC_LANGUAGES and (_STORY_EN.search(text) or _STORY_ZH.search(text)):
+        return "user_story"
+    return None
+
+
+def path_kind(path: str, language: str) -> str:
+    """source / test / doc / other from the language and the path's conventions."""
     if language in CODE_LANGUAGES:
         return "test" if is_test_path(path, language) else "source"
     if language in DOC_LANGUAGES:
-        return "user_story" if _STORY_EN.search(text) or _STORY_ZH.search(text) else "doc"
+        return "doc"
     return "other"
+
+
+def kind_of(path: str, language: str, text: str) -> str:
+    """Classify one file into one of KINDS."""
+    return content_kind(language, text) or path_kind(path, language)

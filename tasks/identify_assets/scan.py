@@ -1,135 +1,198 @@
 """Scan one configured source: every file becomes a kept asset or a reject with a reason.
 
 Runs as the DVC stage `scan_source@<name>` (one per source in params.yaml), so DVC tracks each
-source's content and only a changed source is rescanned.
+source and only a changed source is rescanned; inside a rescan the result cache skips every
+file whose bytes did not change. Files not in the cache are processed by a pool of worker
+processes; results come back in listing order, so the output never depends on timing.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import multiprocessing
 import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
-from tasks.identify_assets import classify, filters
-from tasks.identify_assets.scrub import scrub
+from tasks.identify_assets import classify
+from tasks.identify_assets.cache import ResultCache
+from tasks.identify_assets.process import (
+    Processed,
+    cache_key,
+    process_bytes,
+    settings_fingerprint,
+)
+from tasks.identify_assets.sources import Listed, SourceError, iter_source
 from tasks.io import sha256_bytes, write_parquet
-from tasks.params import FilterParams, SourceParams, load_params, step_parser
+from tasks.params import DedupParams, FilterParams, IdentifyAssetsParams, load_params, step_parser
 
 INVENTORY_COLUMNS = [
-    "asset_id", "source", "path", "commit", "kind", "language", "bytes", "lines", "sha256",
-    "content_sha256", "status", "reason", "redactions", "duplicate_of",
+    "asset_id", "source", "path", "commit", "kind", "language", "encoding", "bytes", "lines",
+    "sha256", "content_sha256", "cluster_id", "status", "reason", "redactions",
+    "redaction_count", "duplicate_of",
 ]  # fmt: skip
-
-
 CONTENT_COLUMNS = ["asset_id", "source", "path", "kind", "language", "text"]
-
-
-class SourceError(RuntimeError):
-    """A configured source cannot be scanned (for example, it does not exist)."""
+SIGNATURE_COLUMNS = ["asset_id", "signature"]
+BATCH = 256  # files read, looked up and processed together (bounds memory on big sources)
+INLINE_BELOW = 16  # fewer cache misses than this in a batch: not worth a worker round trip
 
 
 @dataclass
 class ScannedFile:
     row: dict
     text: str | None  # scrubbed text of a kept file, None for a reject
+    signature: bytes | None
+
+
+@dataclass
+class ScanStats:
+    processed: int = 0
+    cached: int = 0
 
 
 def _row(source: str, path: str, **fields) -> dict:
     row = dict.fromkeys(INVENTORY_COLUMNS)
+    language = classify.language_by_path(path) or "unknown"
     row.update(asset_id=f"{source}:{path}", source=source, path=path, bytes=0, lines=0)
-    row.update(redactions="{}", language="unknown", kind="other")
+    row.update(language=language, kind=classify.path_kind(path, language), redactions="{}")
+    row.update(redaction_count=0, status="rejected")
     row.update(fields)
     return row
 
 
-def _rejected(source: str, path: str, reason: str, **fields) -> ScannedFile:
-    return ScannedFile(_row(source, path, status="rejected", reason=reason, **fields), None)
-
-
-def normalised(text: str) -> str:
-    """Content used for exact de-duplication: line endings and trailing spaces ignored."""
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
-
-
-def scan_file(source: str, root: Path, rel: str, params: FilterParams) -> ScannedFile:
-    """Read, classify, filter and scrub one file."""
-    full = root / rel
-    if full.is_symlink():
-        return _rejected(source, rel, "symlink: not followed")
-    try:
-        data = full.read_bytes()
-    except OSError as exc:
-        return _rejected(source, rel, f"unreadable: {exc.strerror or exc}")
-    base = {"bytes": len(data), "sha256": sha256_bytes(data)}
-    reason = filters.size_reason(len(data), params) or filters.binary_reason(data)
-    if reason:
-        return _rejected(source, rel, reason, **base)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return _rejected(source, rel, f"encoding: not UTF-8 at byte {exc.start}", **base)
-    language = classify.language_of(rel, text[:200])
-    kind = classify.kind_of(rel, language, text)
-    base.update(language=language, kind=kind, lines=text.count("\n") + 1)
-    reason = filters.text_reason(rel, text, params)
-    if reason:
-        return _rejected(source, rel, reason, **base)
-    clean, counts = scrub(text, language)
+def scanned_file(source: str, listed: Listed, result: tuple[str, Processed] | None) -> ScannedFile:
+    """The inventory row (and text) of one listed file and its (raw sha256, result)."""
+    base = {"commit": listed.commit, "bytes": listed.size}
+    if result is None:
+        return ScannedFile(_row(source, listed.path, reason=listed.reason, **base), None, None)
+    raw_sha256, result = result
+    kind = result.content_kind or classify.path_kind(listed.path, result.language)
     row = _row(
         source,
-        rel,
+        listed.path,
         **base,
-        status="kept",
-        content_sha256=sha256_bytes(normalised(clean).encode()),
-        redactions=json.dumps(counts, sort_keys=True),
+        sha256=raw_sha256,
+        kind=kind,
+        language=result.language,
+        encoding=result.encoding,
+        lines=result.lines,
+        redactions=json.dumps(result.redactions, sort_keys=True),
+        redaction_count=sum(result.redactions.values()),
+        content_sha256=result.content_sha256,
+        status="rejected" if result.reason else "kept",
+        reason=result.reason,
     )
-    return ScannedFile(row, clean)
+    return ScannedFile(row, result.text, result.signature)
 
 
-def _excluded(rel: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatch(rel, pattern) for pattern in patterns)
+_worker_settings: tuple[FilterParams, DedupParams] | None = None
 
 
-def scan_directory(name: str, source: SourceParams, params: FilterParams) -> list[ScannedFile]:
-    """Walk a directory source (symlinks are recorded, never followed)."""
-    root = Path(source.path)
-    if not root.is_dir():
-        raise SourceError(f"source '{name}': directory {source.path!r} does not exist")
+def _init_worker(filter_params: FilterParams, dedup_params: DedupParams) -> None:
+    global _worker_settings
+    _worker_settings = (filter_params, dedup_params)
+
+
+def _process(job: tuple[bytes, str | None]) -> Processed:
+    assert _worker_settings is not None
+    return process_bytes(job[0], job[1], *_worker_settings)
+
+
+def _batches(items: Iterable[Listed], size: int) -> Iterator[list[Listed]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Processor:
+    """Results for batches of files: from the cache, else computed (in workers when many)."""
+
+    def __init__(self, params: IdentifyAssetsParams, cache: ResultCache | None) -> None:
+        self.params, self.cache, self.stats = params, cache, ScanStats()
+        self.fingerprint = settings_fingerprint(params.filters, params.dedup)
+        self.pool: Executor | None = None
+        _init_worker(params.filters, params.dedup)
+
+    def _map(self, jobs: list[tuple[bytes, str | None]]) -> list[Processed]:
+        workers = self.params.workers if self.params.workers > 0 else os.cpu_count() or 1
+        if len(jobs) < INLINE_BELOW or workers == 1:
+            return list(map(_process, jobs))
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(self.params.filters, self.params.dedup),
+            )
+        return list(self.pool.map(_process, jobs, chunksize=4))
+
+    def results(self, batch: list[Listed]) -> dict[str, tuple[str, Processed]]:
+        """(raw sha256, result) of every readable file in the batch, by path."""
+        readable = [item for item in batch if item.data is not None]
+        jobs = {item.path: (item.data, classify.language_by_path(item.path)) for item in readable}
+        hashes = {path: sha256_bytes(data) for path, (data, _) in jobs.items()}
+        keys = {
+            path: cache_key(self.fingerprint, hashes[path], hint)
+            for path, (_, hint) in jobs.items()
+        }
+        found = self.cache.get_many(sorted(set(keys.values()))) if self.cache else {}
+        missing = {keys[path]: job for path, job in jobs.items() if keys[path] not in found}
+        fresh = dict(zip(missing, self._map(list(missing.values())), strict=True))
+        if self.cache:
+            self.cache.put_many(fresh)
+        self.stats.processed += len(fresh)
+        self.stats.cached += len(readable) - len(fresh)
+        return {path: (hashes[path], found.get(key) or fresh[key]) for path, key in keys.items()}
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def scan_source(
+    name: str, params: IdentifyAssetsParams, cache: ResultCache | None = None
+) -> tuple[list[ScannedFile], ScanStats]:
+    """List, read, process (or fetch from the cache) every file of one source."""
+    processor = _Processor(params, cache)
     scanned: list[ScannedFile] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        kept_dirs = []
-        for dirname in sorted(dirnames):
-            rel = dirname if rel_dir == "." else f"{rel_dir}/{dirname}"
-            reason = filters.excluded_dir(rel, params)
-            if _excluded(rel + "/", source.exclude):
-                continue
-            if reason:
-                scanned.append(_rejected(name, rel + "/", reason))
-            elif (Path(dirpath) / dirname).is_symlink():
-                scanned.append(_rejected(name, rel + "/", "symlink: not followed"))
-            else:
-                kept_dirs.append(dirname)
-        dirnames[:] = kept_dirs
-        for filename in sorted(filenames):
-            rel = filename if rel_dir == "." else f"{rel_dir}/{filename}"
-            if not _excluded(rel, source.exclude):
-                scanned.append(scan_file(name, root, rel, params))
-    return scanned
+    try:
+        for batch in _batches(iter_source(name, params.sources[name], params.filters), BATCH):
+            results = processor.results(batch)
+            scanned += [scanned_file(name, item, results.get(item.path)) for item in batch]
+    finally:
+        processor.close()
+    return scanned, processor.stats
 
 
-def to_frames(scanned: list[ScannedFile]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Inventory (every file) and contents (kept files' scrubbed text) frames."""
+def to_frames(scanned: list[ScannedFile]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Inventory (every file), contents (kept files' scrubbed text) and MinHash signatures."""
+    scanned = sorted(scanned, key=lambda s: s.row["path"])
     inventory = pd.DataFrame([s.row for s in scanned], columns=INVENTORY_COLUMNS)
+    kept = [s for s in scanned if s.row["status"] == "kept"]
     contents = pd.DataFrame(
-        [{k: s.row[k] for k in CONTENT_COLUMNS[:-1]} | {"text": s.text} for s in scanned if s.text],
+        [{k: s.row[k] for k in CONTENT_COLUMNS[:-1]} | {"text": s.text} for s in kept],
         columns=CONTENT_COLUMNS,
     )
-    return inventory, contents
+    signatures = pd.DataFrame(
+        [{"asset_id": s.row["asset_id"], "signature": s.signature} for s in kept],
+        columns=SIGNATURE_COLUMNS,
+    )
+    return inventory, contents, signatures
+
+
+def write_scan(directory: Path, scanned: list[ScannedFile]) -> pd.DataFrame:
+    """Write one source's inventory, contents and signatures; return the inventory."""
+    inventory, contents, signatures = to_frames(scanned)
+    tables = {"inventory": inventory, "contents": contents, "signatures": signatures}
+    with ThreadPoolExecutor() as pool:  # Parquet encoding releases the GIL
+        paths = [directory / f"{name}.parquet" for name in tables]
+        list(pool.map(write_parquet, paths, tables.values()))
+    return inventory
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,14 +202,20 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params).identify_assets
     if args.source not in params.sources:
         parser.error(f"unknown source {args.source!r}; params list {sorted(params.sources)}")
-    scanned = scan_directory(args.source, params.sources[args.source], params.filters)
-    inventory, contents = to_frames(scanned)
-    out = Path(params.scan_dir) / args.source
-    write_parquet(out / "inventory.parquet", inventory)
-    write_parquet(out / "contents.parquet", contents)
+    cache = ResultCache(params.cache_dir)
+    try:
+        scanned, stats = scan_source(args.source, params, cache)
+    except SourceError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    finally:
+        cache.close()
+    inventory = write_scan(Path(params.scan_dir) / args.source, scanned)
     kept = int((inventory["status"] == "kept").sum())
-    rejected = len(inventory) - kept
-    print(f"source '{args.source}': {len(inventory)} scanned, {kept} kept, {rejected} rejected")
+    print(
+        f"source '{args.source}': {len(inventory)} scanned, {kept} kept,"
+        f" {len(inventory) - kept} rejected ({stats.processed} processed,"
+        f" {stats.cached} unchanged from the cache)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,81 +1,260 @@
 """Replace secrets and personal data with typed placeholders before anything is stored.
 
-Patterns run in order, most specific first, so a private key block is one <PRIVATE_KEY> and
-not a dozen <KEY>s. The counts per placeholder go into the inventory; the matched text never
-leaves this module.
+Two layers. Our own rules: exact formats (private key blocks, JWTs, cloud and vendor tokens),
+credentials in URLs and connection strings, secret-named variables and config keys, and
+personal data (e-mails, IPv4 addresses, phone numbers). Then detect-secrets' plugins (vendor
+token formats, secret keywords, high-entropy quoted strings). Regex passes over every
+character cost about as much as parsing the code, so only a few cheap passes run over the
+whole text (patterns that start with a literal or a rare character); everything else runs on
+candidate lines found by fast substring search (a secret-sounding word, a vendor prefix, a long
+quoted token). Only the secret part of a match is replaced, so code keeps its shape:
+`password = "<PASSWORD>"`. Counts per kind go into the inventory; the matched text never
+leaves this module (no logging, no exception carries it).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
-_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
-    (
-        "PRIVATE_KEY",
-        re.compile(
-            r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----.*?-----END (?:[A-Z]+ )?PRIVATE KEY-----",
-            re.S,
-        ),
-        "<PRIVATE_KEY>",
-    ),
-    ("JWT", re.compile(r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"), "<JWT>"),
-    ("AWS_KEY", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), "<KEY>"),
-    ("GITHUB_TOKEN", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "<KEY>"),
-    ("SLACK_TOKEN", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), "<KEY>"),
-    (
-        "CONNECTION_STRING",
-        re.compile(r"\b([a-z][a-z0-9+.-]*://[^\s:/@'\"]+:)(?!<PASSWORD>@)[^\s@'\"]+(@)", re.I),
-        r"\1<PASSWORD>\2",
-    ),
-    (
-        # In code only a quoted literal is a secret: `this.token = token` is not.
-        "PASSWORD",
-        re.compile(
-            r"""(?ix)
-            ((?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|auth[_-]?token|token
-               |client[_-]?secret)\w*["']?\s*[:=]\s*)
-            (["'])(?!<[A-Z_]+>)(?![$%{])([^"'\s]{4,})\2
-            """
-        ),
-        r"\1\2<PASSWORD>\2",
-    ),
-    ("EMAIL", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), "<EMAIL>"),
-    (
-        "IP",
-        re.compile(
-            r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.])"
-        ),
-        "<IP>",
-    ),
-]
+from tasks.identify_assets.detectors import PLUGIN_NEEDLES, plugin_findings
 
-
-_CONFIG_PASSWORD = re.compile(
-    r"""(?imx)
-    ^(\s*[\w.-]*(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?key|token)[\w.-]*\s*[:=]\s*)
-    (?!<[A-Z_]+>)(?![$%{"'])(\S{4,})\s*$
-    """
+CONFIG_LANGUAGES = frozenset(
+    {"yaml", "toml", "ini", "properties", "dotenv", "shell", "text", "unknown", "xml"}
 )
-CONFIG_LANGUAGES = {"yaml", "toml", "text", "unknown", "properties", "shell"}
+# Only a literal is a secret: ${VAR}, $VAR, {{ var }}, {name}, %(name)s, %VAR%, <PLACEHOLDER>
+# and YAML's ~ / null / booleans reference or stand for no value.
+_LITERAL = (
+    r"(?!\$\{|\$[A-Za-z_]|\{\{|\{[\w.]*\}|%\(|%[A-Za-z_]+%|<[A-Z_]+>|~)"
+    r"(?!(?:null|none|true|false)\b)"
+)
+_ASSIGN = r"[\"'\]]?[ \t]*(?::=|=>|[:=])[ \t]*"
+# An identifier must END with one of these names (`db_password`, `apiKey`, `AUTH_TOKEN`),
+# so `token_type = "bearer"` or `password_prompt = "Password:"` are left alone.
+_PASSWORD_NAME = r"(?:password|passwd|passphrase|pwd|secret|secret[_-]?key|client[_-]?secret)\d*"
+_KEY_NAME = (
+    r"(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|token|credentials?)\d*"
+)
 
 
-def _patterns(language: str) -> list[tuple[str, re.Pattern[str], str]]:
-    if language in CONFIG_LANGUAGES:
-        return [*_PATTERNS, ("PASSWORD", _CONFIG_PASSWORD, r"\1<PASSWORD>")]
-    return _PATTERNS
+@dataclass(frozen=True)
+class Rule:
+    """A pattern whose named group `s` is the secret; the rest of the match is kept."""
+
+    kind: str
+    placeholder: str
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]  # lower-case literals; a text or line without any is skipped
+    keep: Callable[[re.Match[str]], bool] | None = None  # True: not a secret after all
+
+
+# Whole-text rules: multi-line, or cheap because the pattern starts with a literal.
+TEXT_RULES: tuple[Rule, ...] = (
+    Rule("PRIVATE_KEY", "<PRIVATE_KEY>", re.compile(
+        r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?!<PRIVATE_KEY>)(?P<s>.*?)"
+        r"(?=-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)", re.S), ("private key",)),
+    Rule("JWT", "<JWT>", re.compile(r"(?P<s>eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,})"), ("eyj",)),
+    Rule("CONNECTION_STRING", "<PASSWORD>", re.compile(
+        r"://[^\s:/@'\"]+:" + _LITERAL + r"(?P<s>[^\s@'\"/]+)@"), ("://",)),
+    Rule("SLACK_WEBHOOK", "<KEY>", re.compile(
+        r"hooks\.slack\.com/services/(?P<s>T\w+/B\w+/\w+)"), ("hooks.slack.com",)),
+)  # fmt: skip
+
+# Line rules run on candidate lines only (a line holding one of their needles).
+LINE_RULES: tuple[Rule, ...] = (
+    Rule("AWS_KEY", "<KEY>", re.compile(
+        r"\b(?P<s>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b"),
+        ("akia", "asia", "abia", "acca", "a3t")),
+    Rule("AWS_SECRET_KEY", "<KEY>", re.compile(
+        r"(?i)aws_?secret_?(?:access_?)?key\w*" + _ASSIGN + r"[\"']?(?P<s>[A-Za-z0-9/+]{40})\b"),
+        ("aws",)),
+    Rule("GITHUB_TOKEN", "<KEY>", re.compile(
+        r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    Rule("GITLAB_TOKEN", "<KEY>", re.compile(r"\b(?P<s>glpat-[A-Za-z0-9_-]{20,})"), ("glpat-",)),
+    Rule("SLACK_TOKEN", "<KEY>", re.compile(r"\b(?P<s>xox[abposr]-[A-Za-z0-9-]{10,})"), ("xox",)),
+    Rule("STRIPE_KEY", "<KEY>", re.compile(r"\b(?P<s>[sr]k_(?:live|test)_[A-Za-z0-9]{16,})"),
+         ("k_live_", "k_test_")),
+    Rule("GOOGLE_API_KEY", "<KEY>", re.compile(r"\b(?P<s>AIza[0-9A-Za-z_-]{35})"), ("aiza",)),
+    Rule("BEARER_TOKEN", "<KEY>", re.compile(
+        r"\b(?:Bearer|Basic)[ \t]+(?P<s>(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{16,}=*)"),
+        ("bearer", "basic")),
+    Rule("CONNECTION_STRING", "<PASSWORD>", re.compile(
+        r"(?i)[?&;][ \t]*(?:password|passwd|pwd)[ \t]*=[ \t]*" + _LITERAL + r"(?P<s>[^&;'\"\s]+)"),
+        ("passw", "pwd")),
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"(?i)" + _PASSWORD_NAME + r"(?![\w-])" + _ASSIGN + r"(?P<q>[\"'`])" + _LITERAL
+        + r"(?P<s>[^\"'`\s]{4,})(?P=q)"), ("passw", "passphrase", "pwd", "secret")),
+    # Key- and token-named values must look like a token, not a word: `token = "NAME"` stays.
+    Rule("API_KEY", "<KEY>", re.compile(
+        r"(?i)" + _KEY_NAME + r"(?![\w-])" + _ASSIGN + r"(?P<q>[\"'`])" + _LITERAL
+        + r"(?P<s>(?=[^\"'`\s]*\d)[^\"'`\s]{8,})(?P=q)"),
+        ("key", "token", "credential")),
+)  # fmt: skip
+
+# Config files hold secrets unquoted: `password: hunter2`, `DB_PASSWORD=hunter2`,
+# `spring.datasource.password=hunter2`, `<password>hunter2</password>`. The key is matched
+# whole (no backtracking on long lines) and its name checked afterwards.
+_SECRET_KEY_END = re.compile(r"(?i)(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")$")
+CONFIG_RULES: tuple[Rule, ...] = (
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"(?m)^[ \t]*(?:export[ \t]+)?(?P<k>[\w.-]++)[\"']?[ \t]*[:=][ \t]*" + _LITERAL
+        + r"(?P<s>[^\s\"']{4,})(?:[ \t]+#.*)?[ \t]*$"),
+        ("passw", "passphrase", "pwd", "secret", "key", "token", "credential"),
+        keep=lambda m: not _SECRET_KEY_END.search(m.group("k"))),
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"<(?P<k>[\w.-]++)>[ \t]*" + _LITERAL + r"(?P<s>[^<\s]{4,})[ \t]*</(?P=k)>"),
+        ("passw", "pwd", "secret", "key", "token"),
+        keep=lambda m: not _SECRET_KEY_END.search(m.group("k"))),
+)  # fmt: skip
+
+_QUOTED_TOKEN = re.compile(r"""["'`][A-Za-z0-9+/=_-]{20,}["'`]""")
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{20,}")  # config files: secrets come unquoted
+_EMAIL_DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
+_EMAIL_LOCAL = re.compile(r"[\w+-][\w.+-]{0,63}\Z")
+# Digit runs that may be an IPv4 address or a phone number; the strict forms decide.
+_NUMBER_RUN = re.compile(r"[+(\d][\d .()-]{6,}")
+_IP = re.compile(
+    r"(?<![\w.])((?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))"
+    r"(?![\w.]|\.\d)"
+)
+# International numbers need separators (`+4294967296` in code is an integer, not a phone).
+_PHONE = re.compile(
+    r"(?<![\w+.-])(\+\d{1,3}(?:[ .-]\(?\d{1,4}\)?)?(?:[ .-]\d{2,10}){1,4}"
+    r"|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})(?![\w-]|\.\d)"
+)
+# Addresses that say nothing about anyone: 0.x, loopback, netmasks, RFC 5737 documentation.
+_KEPT_IPS = ("0.", "127.", "255.", "192.0.2.", "198.51.100.", "203.0.113.")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _replace_group(rule: Rule, text: str, counts: Counter[str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if rule.keep and rule.keep(match):
+            return match.group(0)
+        counts[rule.kind] += 1
+        offset, whole = match.start(), match.group(0)
+        start, end = match.span("s")
+        return whole[: start - offset] + rule.placeholder + whole[end - offset :]
+
+    return rule.pattern.sub(replace, text)
+
+
+def _splice(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """Replace non-overlapping (start, end, replacement) spans, in order."""
+    pieces, done = [], 0
+    for start, end, replacement in spans:
+        if start >= done:
+            pieces += [text[done:start], replacement]
+            done = end
+    return "".join(pieces) + text[done:]
+
+
+def _scrub_emails(text: str, counts: Counter[str]) -> str:
+    spans = []
+    for match in _EMAIL_DOMAIN.finditer(text):
+        local = _EMAIL_LOCAL.search(text, max(0, match.start() - 64), match.start())
+        if local and not (local.start() and text[local.start() - 1] in "\\/=:"):
+            spans.append((local.start(), match.end(), "<EMAIL>"))
+    counts["EMAIL"] += len(spans)
+    return _splice(text, spans) if spans else text
+
+
+def _redacted_ip(value: str) -> bool:
+    return not value.startswith(_KEPT_IPS)
+
+
+def _scrub_numbers(text: str, counts: Counter[str]) -> str:
+    """IPv4 addresses (but _KEPT_IPS) and phone numbers (8 to 15 digits)."""
+    spans = []
+    for run in _NUMBER_RUN.finditer(text):
+        value = run.group()
+        ip, phone = value.count(".") >= 3, len(value) >= 9
+        if not (ip or phone):
+            continue
+        base = max(0, run.start() - 1)
+        window = text[base : run.end() + 1]
+        for match in _IP.finditer(window) if ip else ():
+            if _redacted_ip(match.group(1)):
+                spans.append((base + match.start(1), base + match.end(1), "<IP>", "IP"))
+        for match in _PHONE.finditer(window) if phone else ():
+            if 8 <= sum(c.isdigit() for c in match.group(1)) <= 15:
+                spans.append((base + match.start(1), base + match.end(1), "<PHONE>", "PHONE"))
+    spans = sorted(set(spans))
+    kept, done = [], 0
+    for start, end, placeholder, kind in spans:
+        if start >= done:
+            kept.append((start, end, placeholder))
+            counts[kind] += 1
+            done = end
+    return _splice(text, kept) if kept else text
+
+
+def _minimal(needles: set[str]) -> tuple[str, ...]:
+    """Drop needles that contain another needle: a line holding one holds the other too."""
+    return tuple(sorted(n for n in needles if not any(m != n and m in n for m in needles)))
+
+
+def _candidate_lines(text: str, rules: tuple[Rule, ...], config: bool) -> dict[int, bool]:
+    """Start offset of each candidate line -> whether detect-secrets should see it too."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a few characters lower-case to two: keep offsets aligned
+        lower = text.translate(_ASCII_LOWER)
+    lines: dict[int, bool] = {}
+
+    def mark(needles: tuple[str, ...], plugins: bool) -> None:
+        for needle in needles:
+            at = lower.find(needle)
+            while at >= 0:
+                start = text.rfind("\n", 0, at) + 1
+                lines[start] = lines.get(start, False) or plugins
+                end = text.find("\n", at)
+                at = -1 if end < 0 else lower.find(needle, end)
+
+    mark(_minimal({needle for rule in rules for needle in rule.needles}), plugins=config)
+    mark(PLUGIN_NEEDLES, plugins=True)
+    for match in (_LONG_TOKEN if config else _QUOTED_TOKEN).finditer(text):
+        lines[text.rfind("\n", 0, match.start()) + 1] = True
+    return lines
+
+
+def _scrub_line(
+    line: str, rules: tuple[Rule, ...], plugins: bool, config: bool, counts: Counter[str]
+) -> str:
+    lower = line.lower()
+    for rule in rules:
+        if any(needle in lower for needle in rule.needles):
+            line = _replace_group(rule, line, counts)
+    findings = plugin_findings(line, config) if plugins else []
+    for kind, placeholder, secret in findings:
+        counts[kind] += line.count(secret)
+        line = line.replace(secret, placeholder)
+    return line
 
 
 def scrub(text: str, language: str = "unknown") -> tuple[str, dict[str, int]]:
     """Return the text with every secret and personal datum replaced, and counts per kind."""
     counts: Counter[str] = Counter()
-    for kind, pattern, replacement in _patterns(language):
-        text, n = pattern.subn(replacement, text)
-        if n:
-            counts[kind] += n
-    return text, dict(counts)
+    config = language in CONFIG_LANGUAGES
+    lower = text.lower()
+    for rule in TEXT_RULES:
+        if any(needle in lower for needle in rule.needles):
+            text = _replace_group(rule, text, counts)
+    if "@" in text:
+        text = _scrub_emails(text, counts)
+    text = _scrub_numbers(text, counts)
+    rules = LINE_RULES + CONFIG_RULES if config else LINE_RULES
+    spans = []
+    candidates = _candidate_lines(text, rules, config)
+    for start, plugins in sorted(candidates.items()):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        spans.append((start, end, _scrub_line(text[start:end], rules, plugins, config, counts)))
+    return _splice(text, spans), {kind: n for kind, n in sorted(counts.items()) if n}
 
 
 def find_secrets(text: str, language: str = "unknown") -> list[str]:
-    """Kinds of secret patterns still present in already-scrubbed text (for the gate)."""
-    return sorted({kind for kind, pattern, _ in _patterns(language) if pattern.search(text)})
+    """Kinds of secret or personal data still present in already-scrubbed text (for the gate)."""
+    return sorted(scrub(text, language)[1])

@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.identify_assets.classify import kind_of, language_of
+from tasks.identify_assets.classify import api_kind, kind_of, language_of
 
 OPENAPI = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\n"
 SWAGGER = '{"swagger": "2.0", "info": {"title": "T", "version": "1"}, "paths": {}}'
@@ -17,6 +17,10 @@ POSTMAN = (
         ("pkg/mod.py", "", "python"),
         ("bin/tool", "#!/usr/bin/env python3\nprint(1)", "python"),
         ("bin/run", "#!/bin/bash\necho", "shell"),
+        ("bin/serve", "#!/usr/bin/env -S node --harmony\n", "javascript"),
+        ("deploy/.env", "", "dotenv"),
+        ("Dockerfile", "FROM python", "dockerfile"),
+        ("conf/app.properties", "", "properties"),
         ("docs/x.puml", "", "plantuml"),
         ("LICENSE", "Apache", "unknown"),
     ],
@@ -34,6 +38,10 @@ def test_language_comes_from_extension_or_shebang(path, head, language):
         ("ledger/fees.py", "python", "def f(): pass", "source"),
         ("tests/test_fees.py", "python", "def test_f(): pass", "test"),
         ("ledger/fees_test.py", "python", "def test_f(): pass", "test"),
+        ("tests/conftest.py", "python", "import pytest", "test"),
+        ("web/src/app.spec.ts", "typescript", "it('x', () => {})", "test"),
+        ("svc/handler_test.go", "go", "package svc", "test"),
+        ("src/testing/Helper.java", "java", "class Helper {}", "source"),
         ("api/payments.yaml", "yaml", OPENAPI, "openapi"),
         ("api/customers.json", "json", SWAGGER, "openapi"),
         ("api/n.postman_collection.json", "json", POSTMAN, "postman"),
@@ -52,9 +60,19 @@ def test_language_comes_from_extension_or_shebang(path, head, language):
             "user_story",
         ),
         ("docs/guide.md", "markdown", "# Guide\n\nInstall it.\n", "doc"),
+        ("docs/persona.md", "markdown", "As a clerk\nI want coffee\n", "doc"),  # no "So that"
         ("model/domain.puml", "plantuml", "@startuml\nclass A\n@enduml", "plantuml"),
         ("pom.xml", "xml", "<project/>", "other"),
     ],
 )
 def test_kind_follows_per_language_conventions_and_content(path, language, text, kind):
     assert kind_of(path, language, text) == kind
+
+
+def test_api_specs_are_recognised_by_content_not_by_name():
+    assert api_kind("openapi: 3.1.0\ninfo: {title: T, version: '1'}\n", "yaml") == "openapi"
+    assert api_kind('{"swagger": "2.0", "info": {}}', "json") == "openapi"
+    assert api_kind("openapi: 2.0\ninfo: {}\n", "yaml") is None  # OpenAPI 2 does not exist
+    assert api_kind("title: not an api\n", "yaml") is None
+    assert api_kind("openapi: [unclosed\n", "yaml") is None  # broken YAML is just not a spec
+    assert api_kind(POSTMAN.replace("v2.1.0", "v1.0.0"), "json") is None
