@@ -10,7 +10,7 @@ of similar length (padding only to the longest in a batch), or packs them into r
 Each side runs in its own process so peak memory (max RSS) is its own. Model loading is
 excluded from the timings. Needs the train split: `make run` or `dvc repro build_dataset`.
 
-    python benchmarks/finetune.py [--records 32] [--packing] [--params params.yaml]
+    python benchmarks/finetune.py [--records 32] [--repeats 2] [--packing] [--params params.yaml]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+ABBA = ("trainer", "ours", "ours", "trainer")
 sys.path.insert(0, str(REPO))
 
 import tasks  # noqa: E402, F401 - offline / no-telemetry environment
@@ -135,14 +136,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=32)
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--packing", action="store_true", help="ours packs rows")
+    parser.add_argument("--repeats", type=int, default=2, help="runs per side (ABBA order)")
     parser.add_argument("--mode", choices=["ours", "trainer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:  # a child process: measure one side, print JSON
         print(json.dumps(measure(args.mode, args.records, args.params, args.packing)))
         return
 
-    results = {}
-    for mode in ("trainer", "ours"):
+    # ABBA order, each side twice: on a shared machine the load drifts during a run.
+    runs: dict[str, list[dict]] = {"trainer": [], "ours": []}
+    order = ABBA * (args.repeats // 2) + ("trainer", "ours") * (args.repeats % 2)
+    for mode in order:
         child = subprocess.run(
             [sys.executable, __file__, "--mode", mode, "--records", str(args.records)]
             + ["--params", args.params]
@@ -152,19 +156,23 @@ def main() -> None:
             text=True,
             check=True,
         )
-        results[mode] = json.loads(child.stdout.strip().splitlines()[-1])
+        runs[mode].append(json.loads(child.stdout.strip().splitlines()[-1]))
     ours_label = "ours (packed rows)" if args.packing else "ours (length-grouped)"
     labels = {"trainer": "Trainer + peft, padded to max_seq_len", "ours": ours_label}
-    print(f"{args.records} records, each once; same answer tokens on both sides")
-    for mode, r in results.items():
-        rate = r["answer_tokens"] / r["seconds"]
+    print(f"{args.records} records, each once per run; same answer tokens on both sides")
+    rates = {}
+    for mode, results in runs.items():
+        assert len({r["answer_tokens"] for r in results}) == 1
+        seconds = sum(r["seconds"] for r in results) / len(results)
+        tokens = results[0]["answer_tokens"]
+        rates[mode] = tokens / seconds
+        peak = max(r["peak_rss_mib"] for r in results)
         print(
-            f"{labels[mode]:40s} {r['answer_tokens']:6d} answer tokens in {r['seconds']:7.1f} s"
-            f" = {rate:6.1f} answer tokens/s, peak RSS {r['peak_rss_mib']:6.0f} MiB"
+            f"{labels[mode]:40s} {tokens:6d} answer tokens in {seconds:7.1f} s (mean of "
+            f"{len(results)}) = {rates[mode]:6.1f} answer tokens/s, peak RSS {peak:6.0f} MiB"
         )
-    assert results["ours"]["answer_tokens"] == results["trainer"]["answer_tokens"]
-    ours, base = (results[m]["answer_tokens"] / results[m]["seconds"] for m in ("ours", "trainer"))
-    print(f"speed-up (answer tokens/s, ours / Trainer): {ours / base:.2f}x")
+    assert runs["ours"][0]["answer_tokens"] == runs["trainer"][0]["answer_tokens"]
+    print(f"speed-up (answer tokens/s, ours / Trainer): {rates['ours'] / rates['trainer']:.2f}x")
 
 
 if __name__ == "__main__":
