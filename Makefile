@@ -17,7 +17,7 @@ export TOKENIZERS_PARALLELISM := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: run test install lint repro summary prefect-up prefect-run prefect-down prefect-status lock
+.PHONY: run test install lint repro summary serve prefect-up prefect-run prefect-down prefect-status lock
 
 run: install  ## install, provision the base model, run all six steps through Prefect + DVC
 	$(PY) -m flows.flywheel
@@ -44,6 +44,9 @@ repro: install  ## the same DAG without Prefect
 
 summary: install
 	$(PY) -m tasks.summary
+
+serve: install  ## OpenAI-compatible server on the promoted bundle (params.yaml `serve`)
+	$(PY) -m tasks.serve
 
 prefect-up: install  ## local Prefect server (SQLite) + gpu/cpu process workers + deployments
 	$(PY) -m flows.local_stack up

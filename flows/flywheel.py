@@ -92,6 +92,29 @@ def finetune_stage(repo_dir: str, deployment: str, timeout_s: int) -> str:
     return finetune(repo_dir)  # the same flow, as a subflow of this run
 
 
+# Retrain trigger: step 6 decides from params whether there is enough new feedback or new
+# assets to retrain (reports/feedback/retrain.json); when it says no, the nightly run stops
+# after ingestion and its gate. `dvc repro` is unaffected.
+RETRAIN_GATE = "gate_feedback"
+
+
+def retrain_hold(decision_path: Path) -> str:
+    """Why the stages after the feedback gate wait tonight ("" when the decision is to retrain)."""
+    if not decision_path.exists():
+        return ""
+    decision = read_json(decision_path)
+    return "" if decision["retrain"] else "; ".join(decision["reasons"])
+
+
+EVALUATE_STAGE = "evaluate"
+
+
+def publish_evaluation(report: Path) -> None:
+    """The evaluation report (metrics, promotion decision, best / worst examples) as an artifact."""
+    if report.exists():
+        create_markdown_artifact(key="evaluation-report", markdown=report.read_text("utf-8"))
+
+
 @flow(name="flywheel")
 def flywheel(repo_dir: str = ".") -> dict[str, str]:
     """Run every stage of the DAG in dependency order; return what happened to each."""
@@ -99,7 +122,11 @@ def flywheel(repo_dir: str = ".") -> dict[str, str]:
     with contextlib.chdir(repo):
         params = load_params()
     outcomes: dict[str, str] = {}
+    hold = ""  # why the stages after the feedback gate wait (the retrain trigger said no)
     for stage in pipeline_stages(repo):
+        if hold:
+            outcomes[stage] = "skipped" if stage_is_current(repo, stage) else "held"
+            continue
         if stage == FINETUNE_STAGE:
             orchestration = params.orchestration
             outcomes[stage] = finetune_stage(
@@ -110,6 +137,12 @@ def flywheel(repo_dir: str = ".") -> dict[str, str]:
             outcomes[stage] = gate_stage(repo, stage, report)
         else:
             outcomes[stage] = dvc_stage(repo, stage)
+            if stage == EVALUATE_STAGE:
+                publish_evaluation(Path(repo) / params.evaluate.report)
+        if stage == RETRAIN_GATE:
+            hold = retrain_hold(Path(repo) / params.ingest_feedback.retrain_decision)
+    if hold:
+        get_run_logger().info("no retrain tonight, stopped after ingestion: %s", hold)
     with contextlib.chdir(repo):
         text = summary(params)
     create_markdown_artifact(key="flywheel-summary", markdown=f"```\n{text}\n```")

@@ -50,29 +50,85 @@ def answer_losses(model: Any, examples: list[Any], pad_id: int, batch_size: int)
     return losses
 
 
+def _decode_ids(model: Any, tokenizer: Any, id_lists: list[list[int]], **settings: Any):
+    """Left-pad token id lists into one batch and generate; new token ids per row."""
+    width = max(len(ids) for ids in id_lists)
+    pad = tokenizer.pad_token_id
+    input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in id_lists])
+    mask = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in id_lists])
+    generated = model.generate(
+        input_ids=input_ids.to(model.device),
+        attention_mask=mask.to(model.device),
+        pad_token_id=pad,
+        eos_token_id=tokenizer.eos_token_id,
+        **settings,
+    )
+    return generated[:, width:]
+
+
 @torch.inference_mode()
-def generate(
-    model: Any, tokenizer: Any, prompts: list[str], max_new_tokens: int, batch_size: int
-) -> list[str]:
-    """Greedy completions for already-templated prompts, `batch_size` at a time."""
-    # Sorting by length keeps left padding short inside each batch.
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    outputs: list[str] = [""] * len(prompts)
+def generate_ids(
+    model: Any,
+    tokenizer: Any,
+    id_lists: list[list[int]],
+    max_new_tokens: int,
+    batch_size: int,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+) -> list[list[int]]:
+    """New token ids after each prompt's ids (greedy at temperature 0), eos and padding cut."""
+    # Sorting by length keeps left padding short inside each batch; generate() stops a batch
+    # as soon as every row has produced eos.
+    order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+    sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p}
+    settings = sampling if temperature > 0 else {"do_sample": False}
+    outputs: list[list[int]] = [[] for _ in id_lists]
+    stop = {tokenizer.eos_token_id, tokenizer.pad_token_id}
     for start in range(0, len(order), batch_size):
         index = order[start : start + batch_size]
-        batch = tokenizer(
-            [prompts[i] for i in index], return_tensors="pt", padding=True, add_special_tokens=False
-        ).to(model.device)
-        generated = model.generate(
-            **batch,
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            pad_token_id=tokenizer.pad_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        )
-        new_tokens = generated[:, batch["input_ids"].shape[1] :]
-        for i, text in zip(
-            index, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True
-        ):
-            outputs[i] = text.strip()
+        new = _decode_ids(
+            model, tokenizer, [id_lists[i] for i in index], max_new_tokens=max_new_tokens,
+            top_k=None, **settings,
+        )  # fmt: skip
+        for i, row in zip(index, new.tolist(), strict=True):
+            end = next((pos for pos, token in enumerate(row) if token in stop), len(row))
+            outputs[i] = row[:end]
     return outputs
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    max_new_tokens: int,
+    batch_size: int,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+) -> list[str]:
+    """Completions for already-templated prompts, `batch_size` at a time (greedy by default)."""
+    id_lists = tokenizer(prompts, add_special_tokens=False)["input_ids"]
+    new = generate_ids(
+        model, tokenizer, id_lists, max_new_tokens, batch_size, temperature=temperature, top_p=top_p
+    )
+    return [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
+
+
+def sample_completions(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    n: int,
+    temperature: float,
+    max_new_tokens: int,
+    batch_size: int,
+    seed: int = 0,
+) -> list[list[str]]:
+    """`n` completions per prompt: greedy when n is 1 or temperature 0, else sampled (seeded)."""
+    if n == 1 or temperature <= 0:
+        return [[text] for text in generate(model, tokenizer, prompts, max_new_tokens, batch_size)]
+    torch.manual_seed(seed)
+    rounds = [
+        generate(model, tokenizer, prompts, max_new_tokens, batch_size, temperature=temperature)
+        for _ in range(n)
+    ]
+    return [list(texts) for texts in zip(*rounds, strict=True)]

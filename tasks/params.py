@@ -88,11 +88,43 @@ class IdentifyAssetsParams(Section):
     dedup: DedupParams
 
 
+class FeedbackDirSource(Section):
+    type: Literal["dir"]
+    path: str  # *.jsonl files, read up to their last complete line (appends are picked up)
+    optional: bool = False  # true: a missing folder is skipped (e.g. the server's inbox)
+
+
+class FeedbackS3Source(Section):
+    type: Literal["s3"]
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None  # S3-compatible servers (MinIO, moto, Ceph)
+    region: str | None = None
+
+
+FeedbackSourceParams = Annotated[FeedbackDirSource | FeedbackS3Source, Field(discriminator="type")]
+
+
+class RetrainParams(Section):
+    min_new_events: int = Field(ge=0)  # feedback events ingested since the last retrain
+    min_new_sft_records: int = Field(ge=0)  # new SFT records (accepts, edits) since then
+    on_new_assets: bool  # a changed asset inventory is reason enough
+    always: bool  # retrain every night regardless
+
+
 class IngestFeedbackParams(Section):
-    inbox: str
+    sources: dict[str, FeedbackSourceParams]
+    ledger_dir: str
+    batch_size: int = Field(ge=1)
     events: str
     rejects: str
     records: str
+    dpo: str
+    kto: str
+    metrics: str
+    daily: str
+    retrain_decision: str
+    retrain: RetrainParams
 
 
 class TeacherParams(Section):
@@ -173,19 +205,69 @@ class FinetuneParams(Section):
         return self
 
 
+class ExecutionParams(Section):
+    samples: int = Field(ge=1)  # generations per executable record (pass@k needs k <= samples)
+    temperature: float = Field(ge=0)  # sampling temperature when samples > 1
+    k: list[int]
+    timeout_s: float  # wall clock per sandboxed test run
+    cpu_s: int
+    memory_mb: int
+    file_mb: int
+
+
+class RegurgitationParams(Section):
+    samples: int = Field(ge=0)  # train records probed per model
+    prefix_tokens: int = Field(ge=1)  # k: answer tokens given after the prompt
+    match_tokens: int = Field(ge=1)  # m: tokens that must be reproduced verbatim
+    seed: int
+
+
+class GateThresholds(Section):
+    tolerance: float  # allowed drop of a primary metric against the promoted model
+    max_regurgitation: float  # ceiling on the tuned model's regurgitation rate
+    loss_tiebreak: bool  # a tied primary metric passes when the answer loss improved
+
+
 class EvaluateParams(Section):
     max_records_per_task: int
     max_new_tokens: int
     batch_size: int
+    frozen_eval: str
+    execution: ExecutionParams
+    regurgitation: RegurgitationParams
+    gate: GateThresholds
     generations: str
     metrics: str
-    plot: str
+    plots_dir: str
     report: str
     promotion: str
 
 
+class S3RegistryParams(Section):
+    bucket: str | None  # None: publish to the local registry only
+    prefix: str = ""
+    endpoint_url: str | None = None  # S3-compatible servers (MinIO, moto, Ceph)
+    region: str | None = None
+    multipart_threshold_mb: int = Field(ge=5)  # S3's smallest multipart part is 5 MiB
+
+
 class ExportParams(Section):
     bundle_dir: str
+    registry_dir: str
+    merged: bool
+    s3: S3RegistryParams
+
+
+class ServeParams(Section):
+    host: str
+    port: int
+    bundle_dir: str | None  # None: the registry's promoted bundle, else export.bundle_dir
+    inbox: str
+    answers: str
+    api_key_env: str
+    max_request_bytes: int = Field(gt=0)
+    max_tokens: int = Field(gt=0)
+    default_max_tokens: int = Field(gt=0)
 
 
 class OrchestrationParams(Section):
@@ -205,6 +287,7 @@ class Params(Section):
     finetune: FinetuneParams
     evaluate: EvaluateParams
     export: ExportParams
+    serve: ServeParams
     orchestration: OrchestrationParams
 
 

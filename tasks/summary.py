@@ -36,6 +36,8 @@ def summary(params: Params) -> str:
     )
     events = read_parquet(params.ingest_feedback.events)
     feedback_rejects = read_parquet(params.ingest_feedback.rejects)
+    feedback_rates = read_json(params.ingest_feedback.metrics)["overall"]
+    retrain = read_json(params.ingest_feedback.retrain_decision)
     records = read_parquet(params.build_dataset.records)
     splits = records["split"].value_counts()
     per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
@@ -47,7 +49,15 @@ def summary(params: Params) -> str:
         "== Flywheel summary ==",
         f"Assets: {len(inventory)} scanned, {kept} kept, {len(inventory) - kept} rejected"
         + (f" ({', '.join(f'{r}={n}' for r, n in reasons.items())})" if len(reasons) else ""),
-        f"Feedback: {len(events)} events ingested, {len(feedback_rejects)} rejected",
+        f"Feedback: {len(events)} events ingested, {len(feedback_rejects)} rejected"
+        + (
+            f" (accepted {feedback_rates['accept_rate']:.0%},"
+            f" edited {feedback_rates['edit_rate']:.0%},"
+            f" rejected {feedback_rates['reject_rate']:.0%})"
+            if feedback_rates["events"]
+            else ""
+        ),
+        f"Retrain: {'yes' if retrain['retrain'] else 'no'} ({'; '.join(retrain['reasons'])})",
         f"Records: {len(records)} ({', '.join(f'{s}={n}' for s, n in splits.items())})",
     ]
     lines += [
@@ -60,16 +70,27 @@ def summary(params: Params) -> str:
         f"{training['start_loss']:.3f} -> {training['end_loss']:.3f} (mean of first / last steps), "
         f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}"
     )
-    lines.append(f"  {'Per task, base -> tuned:':<32} {'format validity':<16} answer loss")
+    lines.append(
+        f"  {'Per task, base -> tuned:':<32} {'primary metric':<28} {'format validity':<16} "
+        "answer loss"
+    )
     tasks = [task for task in metrics["tuned"] if task != "overall"] + ["overall"]
     for task in tasks:
         base, tuned = metrics["base"][task], metrics["tuned"][task]
+        name = tuned.get("primary_metric", "mean" if task == "overall" else "format_valid")
+        before, after = (side.get("primary", side["format_valid"]) for side in (base, tuned))
+        primary = f"{name} {before:.2f} -> {after:.2f}"
         valid = f"{base['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
         loss = f"{base['answer_loss']:.2f} -> {tuned['answer_loss']:.2f}"
-        lines.append(f"  {task:<32} {valid:<16} {loss}")
+        lines.append(f"  {task:<32} {primary:<28} {valid:<16} {loss}")
+    regurgitation = metrics.get("regurgitation", {})
+    if regurgitation:
+        rates = ", ".join(f"{model} {rate:.2f}" for model, rate in regurgitation.items())
+        lines.append(f"  {'Regurgitation:':<32} {rates}")
     promoted = "promoted" if manifest["promoted"] else "not promoted"
     lines.append(
-        f"Bundle: {Path(params.export.bundle_dir).resolve()} ({manifest['version']}, {promoted})"
+        f"Bundle: {Path(params.export.bundle_dir).resolve()} ({manifest['version']}, {promoted}"
+        f", published to {params.export.registry_dir}/; serve it: make serve)"
     )
     return "\n".join(lines)
 

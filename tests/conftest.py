@@ -67,3 +67,13 @@ def repo_copy(tmp_path, model_cache) -> Path:
         dest,
     )
     return dest
+
+
+@pytest.fixture(scope="session")
+def tiny_export(model_cache, tmp_path_factory) -> Path:
+    """A working directory where step 5 exported a tiny bundle and promoted it (export, serve)."""
+    from tests.export.workspace import build_workspace, export
+
+    root = build_workspace(tmp_path_factory.mktemp("export"), model_cache)
+    export(root)
+    return root

@@ -15,6 +15,7 @@ REPO_FILES = (
     "flows",
     "expectations",
     "samples",
+    "evalsets",
     "dvc.yaml",
     "params.yaml",
     "pyproject.toml",

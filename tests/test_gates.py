@@ -134,13 +134,18 @@ def test_no_planted_secret_reaches_any_output_log_or_report(repo_params, tmp_pat
 
 def feedback_frame(**changes):
     row = {
+        "row_kind": "event",
         "event_id": "e1",
         "schema_version": 1,
+        "timestamp": "2026-11-01T09:15:00Z",
         "action": "accept",
         "edited_completion": None,
         "completion": "x",
+        "latency_ms": 800.0,
         "user": "a" * 64,
+        "reason": None,
         "is_rejected": False,
+        "leaked_secrets": "",
         "row_id": "a.jsonl:1",
     }
     return row | changes
@@ -152,7 +157,16 @@ def test_a_planted_bad_event_fails_the_feedback_gate(tmp_path):
             feedback_frame(),
             feedback_frame(event_id="e2", row_id="a.jsonl:2", action="edit"),  # edit without text
             feedback_frame(event_id="e1", row_id="a.jsonl:3", user="alice"),  # dup id, raw user
-        ]
+            feedback_frame(event_id="e3", row_id="a.jsonl:4", action="edit", edited_completion=""),
+            feedback_frame(event_id="e4", row_id="a.jsonl:5", action="maybe", schema_version=2),
+            feedback_frame(event_id="e5", row_id="a.jsonl:6", timestamp="yesterday"),
+            feedback_frame(event_id="e6", row_id="a.jsonl:7", latency_ms=-1.0, completion=""),
+            feedback_frame(event_id=None, row_id="a.jsonl:8"),
+            feedback_frame(row_kind="rejected", is_rejected=True, row_id="a.jsonl:9"),  # no reason
+            feedback_frame(
+                row_kind="sft", is_rejected=None, row_id="sft:1:e1", leaked_secrets="EMAIL"
+            ),
+        ]  # fmt: skip
     )
     gate_input = GateInput(frame, ["row_id"], {"max_reject_ratio": 0.5})
     result = validate_frame("feedback", gate_input, SUITES / "feedback.json", tmp_path)
@@ -165,12 +179,22 @@ def test_a_planted_bad_event_fails_the_feedback_gate(tmp_path):
         == "a.jsonl:2"
     )
     assert failed[("expect_column_values_to_be_unique", "event_id")].unexpected_count == 2
-    assert ("expect_column_values_to_match_regex", "user") in failed
+    assert failed[("expect_column_values_to_be_in_set", "leaked_secrets")].sample_rows == [
+        {"row_id": "sft:1:e1", "leaked_secrets": "EMAIL"}
+    ]
+    # Every expectation but the reject ratio can fail, and here does.
+    assert len(result.failures) == result.evaluated - 1
 
 
 def test_too_many_rejected_events_fail_the_feedback_gate(tmp_path):
-    rejected = [feedback_frame(event_id="", is_rejected=True, row_id=f"x:{n}") for n in (2, 3)]
-    frame = pd.DataFrame([feedback_frame(), *rejected])
+    rejected = [
+        feedback_frame(row_kind="rejected", event_id=None, is_rejected=True, reason="invalid JSON",
+                       row_id=f"x:{n}")
+        for n in (2, 3)
+    ]  # fmt: skip
+    record = feedback_frame(row_kind="kto", is_rejected=None, row_id="kto:1:e1")
+    frame = pd.DataFrame([feedback_frame(), *rejected, record])
     result = validate_frame("feedback", GateInput(frame, ["row_id"], {"max_reject_ratio": 0.5}),
                             SUITES / "feedback.json", tmp_path)  # fmt: skip
     assert [f.column for f in result.failures] == ["is_rejected"]
+    assert result.failures[0].observed == pytest.approx(2 / 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -81,8 +82,12 @@ def build(
     step: BuildDatasetParams,
     count_tokens: TokenCounter,
     timings: dict[str, float] | None = None,
+    frozen_eval: list[dict] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, BuildInfo]:
-    """Records (with split and group), rejects and build facts; seconds per phase in timings."""
+    """Records (with split and group), rejects and build facts; seconds per phase in timings.
+
+    Train records that overlap the frozen eval set (`frozen_eval`) are rejected.
+    """
     unknown = sorted(set(step.tasks) - set(TASKS))
     if unknown:
         raise SystemExit(f"unknown build_dataset.tasks {unknown}; known: {', '.join(TASKS)}")
@@ -102,7 +107,7 @@ def build(
         )
     with _timed(timings, "split"):  # split and decontamination
         records, split_rejects = split_records(frame, step.eval_fraction, step.seed)
-        records, contaminated = decontaminate(records, step.decontamination_ngram)
+        records, contaminated = decontaminate(records, step.decontamination_ngram, frozen_eval)
     all_rejects = built.rejects + rejects + split_rejects + contaminated
     rejects_frame = pd.DataFrame([vars(r) for r in all_rejects], columns=REJECT_COLUMNS)
     info = BuildInfo(
@@ -126,7 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     step = params.build_dataset
     contents = read_parquet(params.identify_assets.contents)
     feedback = read_jsonl(params.ingest_feedback.records)
-    records, rejects, info = build(contents, feedback, step, load_token_counter(params))
+    frozen_path = Path(params.evaluate.frozen_eval)
+    frozen = read_jsonl(frozen_path) if frozen_path.exists() else None
+    records, rejects, info = build(
+        contents, feedback, step, load_token_counter(params), frozen_eval=frozen
+    )
     write_parquet(step.records, records)
     write_parquet(step.rejects, rejects)
     for split, path in (("train", step.train), ("eval", step.eval)):

@@ -27,15 +27,22 @@ def ngrams(text: str, n: int) -> list[tuple[str, ...]]:
     return [tuple(found[i : i + n]) for i in range(len(found) - n + 1)]
 
 
-def contamination(records: pd.DataFrame, n: int) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Train record id -> (eval record id, shared n-gram) for every contaminated train record."""
+def contamination(
+    records: pd.DataFrame, n: int, frozen: list[dict] | None = None
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Train record id -> (eval record id, shared n-gram) for every contaminated train record.
+
+    Answers of the frozen eval set (tasks.evaluate.freeze) count as eval answers too.
+    """
     if n <= 0:
         return {}
     owners: dict[tuple[str, ...], str] = {}
     evals = records[records["split"] == "eval"].sort_values("record_id")
-    for record in evals.itertuples():
-        for gram in ngrams(record.output, n):
-            owners.setdefault(gram, record.record_id)
+    answers = [(r.record_id, r.output) for r in evals.itertuples()]
+    answers += [(r["record_id"], r["output"]) for r in frozen or []]
+    for record_id, output in answers:
+        for gram in ngrams(output, n):
+            owners.setdefault(gram, record_id)
     found = {}
     for record in records[records["split"] == "train"].itertuples():
         grams = ngrams(record.input, n) + ngrams(record.output, n)
@@ -45,11 +52,38 @@ def contamination(records: pd.DataFrame, n: int) -> dict[str, tuple[str, tuple[s
     return found
 
 
-def decontaminate(records: pd.DataFrame, n: int) -> tuple[pd.DataFrame, list[Reject]]:
-    """Records without the contaminated train ones, and a reject naming the eval record for each."""
-    found = contamination(records, n)
+def frozen_overlap(records: pd.DataFrame, frozen: list[dict]) -> dict[str, str]:
+    """Train record id -> frozen eval record id, for train records built from a frozen asset."""
+    owners = {r["asset_id"]: r["record_id"] for r in sorted(frozen, key=lambda r: r["record_id"])}
+    found = {}
+    for record in records[records["split"] == "train"].itertuples():
+        shared = next((asset for asset in record.assets if asset in owners), None)
+        if shared is not None:
+            found[record.record_id] = owners[shared]
+    return found
+
+
+def decontaminate(
+    records: pd.DataFrame, n: int, frozen: list[dict] | None = None
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """Records without the contaminated train ones, and a reject naming the eval record for each.
+
+    With a frozen eval set, train records sharing an asset or an n-gram with it go too.
+    """
+    frozen = frozen or []
+    overlap = frozen_overlap(records, frozen) if frozen else {}
+    rejects = [
+        Reject(
+            r.asset_id,
+            r.task,
+            f"in the frozen eval set: shares an asset with {overlap[r.record_id]}",
+        )
+        for r in records[records["record_id"].isin(overlap)].itertuples()
+    ]
+    records = records[~records["record_id"].isin(overlap)]
+    found = contamination(records, n, frozen)
     tasks = dict(zip(records["record_id"], records["task"], strict=True))
-    rejects = []
+    tasks |= {r["record_id"]: r["task"] for r in frozen}
     for record in records[records["record_id"].isin(found)].itertuples():
         eval_id, gram = found[record.record_id]
         shown = " ".join(gram)

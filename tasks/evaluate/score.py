@@ -1,41 +1,130 @@
-"""Per-record scores and per-task aggregates for the evaluation metrics."""
+"""Per-record scores and per-task aggregates for the evaluation metrics.
+
+Primary metric per task (what the promotion gate compares):
+- design_restful_api: cell_valid, the share of table cells the cell-level validator accepts;
+- create_agile_user_story, split_user_story_tasks, design_plantuml_datastructure: format_valid
+  (the template / diagram validator);
+- implement_method, write_test: pass@1 over records that can run against tests, else
+  syntax_valid (Python ast, Java tree-sitter without ERROR / MISSING nodes).
+answer_loss (teacher-forced cross-entropy of the reference answer) moves before the strict
+validators do on a small model; the gate uses it only to break a tie of the primary metric.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import ast
+import re
+import textwrap
 
+import pandas as pd
+import sacrebleu
+import tree_sitter_java
+from tree_sitter import Language, Parser
+
+from tasks.dsl import api_table, restful, user_story
+from tasks.dsl.api_cells import COLUMNS
+from tasks.dsl.java_units import syntax_problems
 from tasks.formats import validate_output
 
-# format_valid is the primary metric; answer_loss (teacher-forced cross-entropy of the
-# reference answer) moves before the strict validators do, so it shows early learning.
-METRICS = ("format_valid", "exact_match", "answer_loss")
+PRIMARY = {
+    "design_restful_api": "cell_valid",
+    "create_agile_user_story": "format_valid",
+    "split_user_story_tasks": "format_valid",
+    "design_plantuml_datastructure": "format_valid",
+    "implement_method": "syntax_valid",
+    "write_test": "syntax_valid",
+}
+# Averaged per task and model; a task's value is absent when no record of it has the score.
+METRICS = (
+    "format_valid", "exact_match", "answer_loss", "bleu", "chrf", "cell_valid",
+    "restful_violations_per_table", "ac_count", "syntax_valid", "pass@1",
+)  # fmt: skip
+_CELL = re.compile(r"row \d+, column ")
+_JAVA = Parser(Language(tree_sitter_java.language()))
+
+
+def syntax_valid(code: str, language: str) -> bool:
+    """Whether code parses: Python with ast, Java with tree-sitter (no ERROR/MISSING node)."""
+    if language == "python":
+        try:
+            ast.parse(textwrap.dedent(code))
+        except SyntaxError:
+            return False
+        return True
+    wrapped = code if re.search(r"\b(class|interface|enum)\s", code) else f"class W {{\n{code}\n}}"
+    return not syntax_problems(_JAVA.parse(wrapped.encode("utf-8")).root_node)
+
+
+def api_table_scores(output: str) -> dict:
+    """Cell-level validity of an API table answer and RESTful-lint violations per table."""
+    rows = api_table.parse_table(output)
+    if not rows:
+        return {"cell_valid": 0.0, "restful_violations_per_table": None}
+    bad_cells = {p.where for p in api_table.validate(output) if _CELL.search(p.where)}
+    tables = len({row["section"] for row in rows})
+    return {
+        "cell_valid": 1 - len(bad_cells) / (len(rows) * len(COLUMNS)),
+        "restful_violations_per_table": len(restful.lint(rows)) / tables,
+    }
+
+
+def story_scores(output: str) -> dict:
+    """Acceptance criteria count of a valid user story (0 when the template is broken)."""
+    try:
+        return {"ac_count": len(user_story.parse(output).criteria)}
+    except user_story.StoryError:
+        return {"ac_count": 0}
 
 
 def score_record(task: str, method: str | None, language: str, reference: str, output: str) -> dict:
-    """Format validity (the task's validator), its problems, and exact match.
+    """Format validity (with its first problems), exact match, BLEU / chrF and the task's scores.
 
     `method` is the record's method name (implement_method must define exactly that method);
     instructions are paraphrased in two languages, so it comes from the record, not the text.
     """
     problems = validate_output(task, output, language, method or None)
-    return {
+    scores = {
         "format_valid": not problems,
         "problems": "; ".join(str(p) for p in problems[:3]),
         "exact_match": output.strip() == reference.strip(),
+        "bleu": sacrebleu.sentence_bleu(output, [reference]).score,
+        "chrf": sacrebleu.sentence_chrf(output, [reference]).score,
     }
+    if task == "design_restful_api":
+        scores |= api_table_scores(output)
+    elif task == "create_agile_user_story":
+        scores |= story_scores(output)
+    elif task in ("implement_method", "write_test"):
+        scores["syntax_valid"] = syntax_valid(output, language)
+    return scores
+
+
+def primary_metric(task: str, frame: pd.DataFrame) -> str:
+    """The task's primary metric; pass@1 for code tasks when any record could run."""
+    if "pass@1" in frame and frame["pass@1"].notna().any():
+        return "pass@1"
+    return PRIMARY.get(task, "format_valid")
 
 
 def task_metrics(scored: pd.DataFrame) -> dict:
-    """{model: {task: {metric: value}}} plus an overall mean per model."""
+    """{model: {task: {metric: value, primary, primary_metric, n}}} plus an overall mean."""
     metrics: dict[str, dict] = {}
+    names = [name for name in METRICS if name in scored]
+    names += sorted(c for c in scored if c.startswith("pass@") and c not in names)
     for model, frame in scored.groupby("model"):
-        per_task = frame.groupby("task")[list(METRICS)].mean()
-        metrics[model] = {
-            task: {k: round(float(v), 4) for k, v in row.items()}
-            | {"n": int((frame["task"] == task).sum())}
-            for task, row in per_task.iterrows()
-        }
+        metrics[model] = {}
+        for task, rows in frame.groupby("task"):
+            values = rows[names].astype(float).mean()
+            entry = {k: round(float(v), 4) for k, v in values.items() if pd.notna(v)}
+            primary = primary_metric(str(task), rows)
+            entry |= {"n": len(rows), "primary_metric": primary, "primary": entry.get(primary, 0.0)}
+            if "pass@1" in rows:
+                entry["executed"] = int(rows["pass@1"].notna().sum())
+            metrics[model][task] = entry
+        tasks = list(metrics[model].values())
         metrics[model]["overall"] = {
-            name: round(float(per_task[name].mean()), 4) for name in METRICS
+            name: round(sum(t[name] for t in tasks) / len(tasks), 4)
+            for name in ("primary", "format_valid", "exact_match", "answer_loss")
+            if all(name in t for t in tasks)
         }
     return metrics

@@ -1,25 +1,26 @@
-"""Assemble the bundle: adapter, tokenizer, prompts, generation config, model card, manifest."""
+"""Assemble the bundle, then publish it to the local registry (and S3 when configured).
+
+Bundle: adapter, tokenizer, prompts, generation config, model card, IDE connection files,
+optionally a merged model, and a manifest with the sha256 of every file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.base_model import resolve
 from tasks.build_dataset.instructions import all_instructions
+from tasks.export.card import model_card
+from tasks.export.ide import autodev_config, ide_readme
+from tasks.export.merge import save_merged
+from tasks.export.registry import MANIFEST, publish
 from tasks.io import read_json, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
                    "special_tokens_map.json")  # fmt: skip
-
-
-def _git_commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else "unknown"
 
 
 def bundle_version(params: Params, adapter_dir: Path) -> str:
@@ -31,59 +32,33 @@ def bundle_version(params: Params, adapter_dir: Path) -> str:
     return f"{params.base_model.name}-lora-{digest.hexdigest()[:12]}"
 
 
-def model_card(params: Params, version: str, metrics: dict, decision: dict) -> str:
-    """Markdown model card: lineage, params, metrics and the promotion decision."""
-    base = read_json(params.base_model.descriptor)
-    data = params.build_dataset
-    step, lora = params.finetune, params.finetune.lora
-    verdict = "promoted" if decision["promoted"] else "not promoted"
-    lines = [
-        f"# {version}",
-        "",
-        f"LoRA adapter for `{base['name']}`, fine-tuned on this organisation's assets.",
-        "",
-        f"- Base model: `{base['name']}` from `{base['source']}` (sha256 `{base['sha256'][:16]}`)",
-        f"- Training data: `{data.train}` (sha256 `{sha256_file(data.train)[:16]}`)",
-        f"- Eval data: `{data.eval}` (sha256 `{sha256_file(data.eval)[:16]}`)",
-        f"- Git commit: `{_git_commit()}`",
-        f"- Exported: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
-        f"- LoRA: r={lora.r}, alpha={lora.alpha}, dropout={lora.dropout}, "
-        f"targets={lora.target_modules}",
-        f"- Training: {step.max_steps} steps, micro-batch {step.micro_batch_size}, "
-        f"lr {step.learning_rate}, seed {step.seed}",
-        f"- Promotion: {verdict}: {' '.join(decision['reasons'])}",
-        "",
-        "| task | format valid, base | tuned | answer loss, base | tuned |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for task, tuned in metrics["tuned"].items():
-        base = metrics["base"][task]
-        lines.append(
-            f"| {task} | {base['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
-            f"{base['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
-        )
-    return "\n".join(lines) + "\n"
+def write_manifest(bundle: Path, version: str, base_model: str, promoted: bool) -> dict:
+    """manifest.json: the version and the sha256 of every other file of the bundle."""
+    files = {
+        p.relative_to(bundle).as_posix(): sha256_file(p)
+        for p in sorted(bundle.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+    manifest = {"version": version, "base_model": base_model, "promoted": promoted, "files": files}
+    write_json(bundle / MANIFEST, manifest)
+    return manifest
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = step_parser("Step 5: export the model bundle.").parse_args(argv)
-    params = load_params(args.params)
-    bundle = Path(params.export.bundle_dir)
+def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
+    """Write the whole bundle for the current adapter into `bundle`; return its manifest."""
     adapter_dir = Path(params.finetune.adapter_dir)
     shutil.rmtree(bundle, ignore_errors=True)
     shutil.copytree(adapter_dir, bundle / "adapter")
-    base_dir = resolve(params.base_model)
     (bundle / "tokenizer").mkdir()
     for name in TOKENIZER_FILES:
         if (base_dir / name).exists():
             shutil.copy2(base_dir / name, bundle / "tokenizer" / name)
+    if params.export.merged:
+        save_merged(base_dir, adapter_dir, bundle / "merged")
     version = bundle_version(params, adapter_dir)
     write_json(
         bundle / "generation_config.json",
-        {
-            "max_new_tokens": params.evaluate.max_new_tokens,
-            "do_sample": False,
-        },
+        {"max_new_tokens": params.evaluate.max_new_tokens, "do_sample": False},
     )
     write_json(
         bundle / "prompts.json",
@@ -96,21 +71,28 @@ def main(argv: list[str] | None = None) -> None:
     metrics = read_json(params.evaluate.metrics)
     decision = read_json(params.evaluate.promotion)
     (bundle / "MODEL_CARD.md").write_text(model_card(params, version, metrics, decision))
-    files = {
-        p.relative_to(bundle).as_posix(): sha256_file(p)
-        for p in sorted(bundle.rglob("*"))
-        if p.is_file()
-    }
-    write_json(
-        bundle / "manifest.json",
-        {
-            "version": version,
-            "base_model": params.base_model.name,
-            "promoted": decision["promoted"],
-            "files": files,
-        },
-    )
-    print(f"bundle {version} at {bundle} ({len(files)} files, promoted={decision['promoted']})")
+    write_json(bundle / "autodev.json", autodev_config(params.serve, version))
+    (bundle / "IDE.md").write_text(ide_readme(params.serve, version))
+    return write_manifest(bundle, version, params.base_model.name, decision["promoted"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = step_parser("Step 5: export the model bundle and publish it.").parse_args(argv)
+    params = load_params(args.params)
+    bundle = Path(params.export.bundle_dir)
+    manifest = assemble_bundle(params, bundle, resolve(params.base_model))
+    version, promoted = manifest["version"], manifest["promoted"]
+    print(f"bundle {version} at {bundle} ({len(manifest['files'])} files, promoted={promoted})")
+    publish(bundle, params.export.registry_dir, promote=promoted)
+    print(f"registry {params.export.registry_dir}: published {version}, promoted={promoted}")
+    if params.export.s3.bucket:
+        from tasks.export.s3 import publish_s3
+
+        s3 = publish_s3(bundle, params.export.s3, promote=promoted)
+        print(
+            f"s3://{params.export.s3.bucket}/{params.export.s3.prefix}: {len(s3.uploaded)} "
+            f"uploaded, {len(s3.skipped)} already there, promoted={s3.promoted}"
+        )
 
 
 if __name__ == "__main__":

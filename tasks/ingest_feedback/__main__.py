@@ -1,107 +1,87 @@
-"""Read the feedback inbox, validate and scrub events, and turn them into SFT records."""
+"""Step 6: ingest feedback events exactly once and turn them into training data.
+
+New lines from every source go through validation, de-duplication by event id and scrubbing
+into the ledger, one transaction per batch. Then every output is regenerated from the whole
+ledger: events and rejects tables, SFT / DPO / KTO files, online metrics and the retrain
+decision the nightly flywheel reads.
+"""
 
 from __future__ import annotations
 
-import ast
-import json
-import re
-import textwrap
+from contextlib import closing
 from pathlib import Path
 
-import pandas as pd
-
-from tasks.identify_assets.scrub import scrub
-from tasks.ingest_feedback.events import EVENT_COLUMNS, event_problems, event_row
-from tasks.io import write_jsonl, write_parquet
-from tasks.params import IngestFeedbackParams, load_params, step_parser
-
-REJECT_COLUMNS = ["source_file", "line", "event_id", "reason"]
-
-
-def read_inbox(inbox: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Valid events (first occurrence of each event id) and rejects with their reasons."""
-    rows, rejects, seen = [], [], set()
-    for path in sorted(inbox.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError as exc:
-                rejects.append([path.name, number, None, f"invalid JSON: {exc.msg}"])
-                continue
-            event_id = event.get("event_id") if isinstance(event, dict) else None
-            problems = event_problems(event)
-            if not problems and event_id in seen:
-                problems = ["duplicate event_id (first seen earlier in the inbox)"]
-            if problems:
-                rejects.append([path.name, number, event_id, "; ".join(problems)])
-                continue
-            seen.add(event_id)
-            rows.append(event_row(event, path.name, number))
-    return (
-        pd.DataFrame(rows, columns=EVENT_COLUMNS),
-        pd.DataFrame(rejects, columns=REJECT_COLUMNS),
-    )
+from tasks.ingest_feedback import ledger
+from tasks.ingest_feedback.convert import dpo_pairs, kto_examples, sft_records
+from tasks.ingest_feedback.ingest import Tally, ingest
+from tasks.ingest_feedback.report import (
+    BASELINE_FILE,
+    assets_digest,
+    daily_rates,
+    load_baseline,
+    online_metrics,
+    retrain_decision,
+)
+from tasks.ingest_feedback.sources import read_source
+from tasks.io import write_json, write_jsonl, write_parquet
+from tasks.params import Params, load_params, step_parser
 
 
-def answer_language(task: str, answer: str) -> str:
-    """The language an answer is written in, as build_dataset's validators expect it."""
-    if task in {"implement_method", "write_test"}:
-        try:
-            ast.parse(textwrap.dedent(answer))
-        except SyntaxError:
-            return "java"
-        return "python"
-    if task == "create_agile_user_story":
-        return "zh" if re.search(r"[\u4e00-\u9fff]", answer) else "en"
-    return {"design_restful_api": "markdown", "design_plantuml_datastructure": "plantuml"}.get(
-        task, ""
-    )
+def ingest_sources(params: Params) -> Tally:
+    """Read every source from its watermark into the ledger; return what this run added."""
+    step = params.ingest_feedback
+    with closing(ledger.open_ledger(step.ledger_dir)) as connection:
+        seen = ledger.known_event_ids(connection)
+        total = Tally()
+        for name, source in step.sources.items():
+            marks = ledger.watermarks(connection, name)
+            tally = ingest(connection, read_source(name, source, marks, step.batch_size), seen)
+            total.lines += tally.lines
+            total.events += tally.events
+            total.rejects += tally.rejects
+            for reason, n in tally.reasons.items():
+                total.reasons[reason] = total.reasons.get(reason, 0) + n
+    return total
 
 
-def sft_records(events: pd.DataFrame) -> list[dict]:
-    """accept -> the answer as given; edit -> the user's edited answer; reject -> nothing yet."""
-    records = []
-    for event in events.itertuples():
-        if event.action == "reject":
-            continue
-        messages = json.loads(event.prompt)
-        user_turn = [m["content"] for m in messages if m["role"] == "user"][-1]
-        answer = event.edited_completion if event.action == "edit" else event.completion
-        instruction, _ = scrub(user_turn)
-        output, _ = scrub(answer)
-        records.append(
-            {
-                "instruction": instruction,
-                "input": "",
-                "output": output,
-                "task": event.task,
-                "language": answer_language(event.task, output),
-                "asset_id": f"feedback:{event.event_id}",
-                "origin": f"feedback_{event.action}",
-                "event_ids": [event.event_id],
-            }
-        )
-    return records
+def write_outputs(params: Params) -> dict:
+    """Regenerate every output from the ledger; return the retrain decision."""
+    step = params.ingest_feedback
+    with closing(ledger.open_ledger(step.ledger_dir)) as connection:
+        events = ledger.all_events(connection)
+        rejects = ledger.all_rejects(connection)
+    records = sft_records(events)
+    write_parquet(step.events, events)
+    write_parquet(step.rejects, rejects)
+    write_jsonl(step.records, records)
+    write_jsonl(step.dpo, dpo_pairs(events))
+    write_jsonl(step.kto, kto_examples(events))
+    write_json(step.metrics, online_metrics(events))
+    write_json(step.daily, daily_rates(events))
+    snapshot = {
+        "events": len(events),
+        "sft_records": len(records),
+        "assets_digest": assets_digest(params.identify_assets.inventory),
+    }
+    decision = retrain_decision(snapshot, load_baseline(step.ledger_dir), step.retrain)
+    write_json(step.retrain_decision, decision)
+    if decision["retrain"]:
+        write_json(Path(step.ledger_dir) / BASELINE_FILE, snapshot)
+    return decision
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = step_parser("Step 6: ingest feedback events into training records.").parse_args(argv)
-    params: IngestFeedbackParams = load_params(args.params).ingest_feedback
-    inbox = Path(params.inbox)
-    if not inbox.is_dir():
-        raise SystemExit(f"feedback inbox {params.inbox!r} does not exist")
-    events, rejects = read_inbox(inbox)
-    records = sft_records(events)
-    write_parquet(params.events, events)
-    write_parquet(params.rejects, rejects)
-    write_jsonl(params.records, records)
-    actions = ", ".join(f"{k}={v}" for k, v in sorted(events["action"].value_counts().items()))
+    args = step_parser("Step 6: ingest feedback events into training data.").parse_args(argv)
+    params = load_params(args.params)
+    tally = ingest_sources(params)
+    decision = write_outputs(params)
+    reasons = ", ".join(f"{r}={n}" for r, n in sorted(tally.reasons.items()))
     print(
-        f"feedback: {len(events)} events ({actions}),"
-        f" {len(rejects)} rejected, {len(records)} SFT records"
+        f"feedback: {tally.lines} new lines, {tally.events} events ingested,"
+        f" {tally.rejects} rejected" + (f" ({reasons})" if reasons else "")
     )
+    verdict = "retrain" if decision["retrain"] else "no retrain"
+    print(f"feedback: {verdict}: {'; '.join(decision['reasons'])}")
 
 
 if __name__ == "__main__":

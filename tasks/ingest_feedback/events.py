@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 SCHEMA_VERSION = 1
 ACTIONS = ("accept", "reject", "edit")
@@ -13,7 +15,18 @@ EVENT_COLUMNS = [
     "event_id", "schema_version", "timestamp", "model_version", "task", "prompt", "completion",
     "action", "edited_completion", "latency_ms", "client", "user", "source_file", "line",
 ]  # fmt: skip
-_HASHED_USER = re.compile(r"^[0-9a-f]{64}$")
+_HASHED_USER = re.compile(r"[0-9a-f]{64}")
+
+
+def _timestamp_ok(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    stamp = pd.to_datetime(value.replace("Z", "+00:00"), format="ISO8601", errors="coerce")
+    return stamp is not pd.NaT
+
+
+def _latency_ok(value: Any) -> bool:
+    return type(value) in (int, float) and value >= 0  # a bool is not a latency
 
 
 def event_problems(event: Any) -> list[str]:
@@ -21,23 +34,16 @@ def event_problems(event: Any) -> list[str]:
     if not isinstance(event, dict):
         return ["not a JSON object"]
     problems = []
-    if event.get("schema_version") != SCHEMA_VERSION:
+    if type(event.get("schema_version")) is not int or event["schema_version"] != SCHEMA_VERSION:
         problems.append(f"schema_version must be {SCHEMA_VERSION}")
     for key in ("event_id", "model_version", "task", "completion", "client"):
         if not isinstance(event.get(key), str) or not event[key].strip():
             problems.append(f"{key} must be a non-empty string")
-    try:
-        datetime.fromisoformat(str(event.get("timestamp", "")).replace("Z", "+00:00"))
-    except ValueError:
+    if not _timestamp_ok(event.get("timestamp")):
         problems.append("timestamp must be ISO 8601")
     prompt = event.get("prompt")
-    if not (
-        isinstance(prompt, list)
-        and prompt
-        and all(isinstance(m, dict) and {"role", "content"} <= m.keys() for m in prompt)
-        and any(m["role"] == "user" for m in prompt)
-    ):
-        problems.append("prompt must be a list of {role, content} messages with a user turn")
+    if not _prompt_ok(prompt):
+        problems.append("prompt must be a list of {role, content} string messages with a user turn")
     action = event.get("action")
     if action not in ACTIONS:
         problems.append(f"action {action!r} is not one of {', '.join(ACTIONS)}")
@@ -46,9 +52,9 @@ def event_problems(event: Any) -> list[str]:
         problems.append("edit events need a non-empty edited_completion")
     if action != "edit" and edited not in (None, ""):
         problems.append("edited_completion is only allowed on edit events")
-    if not isinstance(event.get("latency_ms"), int | float) or event["latency_ms"] < 0:
+    if not _latency_ok(event.get("latency_ms")):
         problems.append("latency_ms must be a non-negative number")
-    if not isinstance(event.get("user"), str) or not _HASHED_USER.match(event["user"]):
+    if not isinstance(event.get("user"), str) or not _HASHED_USER.fullmatch(event["user"]):
         problems.append("user must be a sha256 hex digest (never a raw user name)")
     return problems
 
@@ -59,3 +65,51 @@ def event_row(event: dict, source_file: str, line: int) -> dict:
     row.update(prompt=json.dumps(event["prompt"], ensure_ascii=False), source_file=source_file)
     row.update(line=line, latency_ms=float(event["latency_ms"]))
     return row
+
+
+def _prompt_ok(prompt: Any) -> bool:
+    return (
+        isinstance(prompt, list)
+        and bool(prompt)
+        and all(
+            isinstance(m, dict)
+            and isinstance(m.get("role"), str)
+            and isinstance(m.get("content"), str)
+            for m in prompt
+        )
+        and any(m["role"] == "user" for m in prompt)
+    )
+
+
+def _non_empty(values: list[Any]) -> np.ndarray:
+    return np.array([type(v) is str and not (v == "" or v.isspace()) for v in values], dtype=bool)
+
+
+def valid_mask(events: list[Any]) -> np.ndarray:
+    """Column-wise version of `event_problems(e) == []` for many events at once (fast path)."""
+    if not events:
+        return np.zeros(0, dtype=bool)
+    rows = [e if type(e) is dict else {} for e in events]
+    ok = np.array([type(e) is dict for e in events], dtype=bool)
+
+    def column(key: str) -> list[Any]:
+        return [r.get(key) for r in rows]
+
+    ok &= np.array([type(v) is int and v == SCHEMA_VERSION for v in column("schema_version")])
+    for key in ("event_id", "model_version", "task", "completion", "client"):
+        ok &= _non_empty(column(key))
+    stamps = pd.Series([v if type(v) is str else None for v in column("timestamp")], dtype=object)
+    stamps = stamps.str.replace("Z", "+00:00", regex=False)
+    ok &= pd.to_datetime(stamps, format="ISO8601", errors="coerce", utc=True).notna().to_numpy()
+    ok &= np.array([_prompt_ok(p) for p in column("prompt")], dtype=bool)
+    actions = column("action")
+    edited = column("edited_completion")
+    has_edit = _non_empty(edited)
+    ok &= np.array(
+        [a in ACTIONS and (has if a == "edit" else e is None or e == "")
+         for a, e, has in zip(actions, edited, has_edit, strict=True)], dtype=bool
+    )  # fmt: skip
+    ok &= np.array([_latency_ok(v) for v in column("latency_ms")], dtype=bool)
+    user_ok = _HASHED_USER.fullmatch
+    ok &= np.array([type(v) is str and user_ok(v) is not None for v in column("user")], dtype=bool)
+    return ok

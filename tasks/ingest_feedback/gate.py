@@ -1,29 +1,67 @@
-"""What the feedback gate checks: every inbox line, valid or rejected."""
+"""What the feedback gate checks: every ingested event, every rejected line, every record.
+
+One frame with a `row_kind` per row: `event` (ingested), `rejected` (a reject with its
+reason) and `sft` / `dpo` / `kto` (converted records, checked for secrets left behind).
+"""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pandas as pd
 
 from tasks.gates import GateInput
-from tasks.io import read_parquet
+from tasks.identify_assets.scrub import find_secrets
+from tasks.ingest_feedback.scrubbing import SCRUB_LANGUAGE, may_hold_secret
+from tasks.io import read_jsonl, read_parquet
 from tasks.params import Params
 
 
+def leaked_secrets(texts: list[str | None]) -> str:
+    """Kinds of secret or personal data still in already-scrubbed texts ("" when none)."""
+    kinds: Counter[str] = Counter()
+    for text in texts:
+        if text and may_hold_secret(text):
+            kinds.update(find_secrets(text, SCRUB_LANGUAGE))
+    return ",".join(sorted(kinds))
+
+
+def _record_texts(kind: str, record: dict) -> list[str | None]:
+    prompt = [m["content"] for m in record.get("prompt", [])]
+    answers = [record.get(key) for key in ("output", "chosen", "rejected", "completion")]
+    return [record.get("instruction"), record.get("input"), *prompt, *answers]
+
+
 def gate_input(params: Params) -> GateInput:
-    """Accepted events plus one row per rejected line, flagged `is_rejected`."""
+    """Events, rejects and converted records in one frame, each row flagged by `row_kind`."""
     step = params.ingest_feedback
-    events = read_parquet(step.events).assign(is_rejected=False)
+    events = read_parquet(step.events).assign(row_kind="event", is_rejected=False)
+    events["row_id"] = (
+        events["source"] + "/" + events["source_file"] + ":" + events["line"].astype(str)
+    )
+    events["leaked_secrets"] = ""
     rejects = read_parquet(step.rejects)
     rejected = pd.DataFrame(
         {
-            "event_id": rejects["event_id"].fillna("").astype(str),
-            "source_file": rejects["source_file"],
-            "line": rejects["line"],
+            "row_kind": "rejected",
             "is_rejected": True,
+            "event_id": rejects["event_id"],
+            "reason": rejects["reason"],
+            "row_id": rejects["source"] + "/" + rejects["source_file"] + ":"
+            + rejects["line"].astype(str),
+            "leaked_secrets": "",
         }
-    )
-    frame = pd.concat([events, rejected], ignore_index=True)
-    frame["row_id"] = frame["source_file"] + ":" + frame["line"].astype(int).astype(str)
+    )  # fmt: skip
+    records = [
+        {
+            "row_kind": kind,
+            "row_id": f"{kind}:{n}:{record['event_ids'][0]}",
+            "leaked_secrets": leaked_secrets(_record_texts(kind, record)),
+        }
+        for kind, path in (("sft", step.records), ("dpo", step.dpo), ("kto", step.kto))
+        for n, record in enumerate(read_jsonl(path), start=1)
+    ]
+    frame = pd.concat([events, rejected, pd.DataFrame(records)], ignore_index=True)
     return GateInput(
         frame=frame,
         id_columns=["row_id"],

@@ -45,3 +45,17 @@ def test_given_a_shorter_ngram_or_none_when_decontaminated_then_the_setting_deci
     assert decontaminate(frame, 13)[1] == []
     assert len(decontaminate(frame, 3)[1]) == 1
     assert decontaminate(frame, 0)[1] == []  # turned off
+
+
+def test_given_a_frozen_eval_set_when_decontaminated_then_its_assets_and_ngrams_stay_out():
+    frame = records(
+        ("t1", "story", "train", "topic", "User Story: y", "frozen.md"),
+        ("t2", "story", "train", "topic", f"copy: {SHARED}", "elsewhere.md"),
+        ("t3", "story", "train", "topic", "unrelated answer", "clean.md"),
+    )
+    frame["assets"] = frame["asset_id"].map(lambda asset: [asset])
+    frozen = [{"record_id": "f1", "task": "story", "asset_id": "frozen.md", "output": SHARED}]
+    kept, rejects = decontaminate(frame, 13, frozen)
+    assert list(kept["record_id"]) == ["t3"]
+    assert rejects[0].reason == "in the frozen eval set: shares an asset with f1"
+    assert rejects[1].reason.endswith("with eval record f1 (story)")

@@ -1,0 +1,78 @@
+"""The bundle's model card: lineage, params, metrics and the promotion decision."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from tasks.io import read_json, sha256_file
+from tasks.params import Params
+
+DVC_LOCK = Path("dvc.lock")
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else "unknown"
+
+
+def dvc_hashes(lock: Path, paths: list[str]) -> dict[str, str]:
+    """The md5 dvc.lock records for each of `paths` (any stage's outs); absent ones are left out."""
+    if not lock.is_file():
+        return {}
+    stages = (yaml.safe_load(lock.read_text(encoding="utf-8")) or {}).get("stages", {})
+    outs = {out["path"]: out.get("md5", "") for s in stages.values() for out in s.get("outs", [])}
+    return {path: outs[path] for path in paths if outs.get(path)}
+
+
+def _data_line(label: str, path: str, dvc: dict[str, str]) -> str:
+    digest = f"sha256 `{sha256_file(path)[:16]}`" if Path(path).is_file() else "file absent"
+    return f"- {label}: `{path}` ({digest}" + (f", DVC md5 `{dvc[path]}`)" if path in dvc else ")")
+
+
+def model_card(params: Params, version: str, metrics: dict, decision: dict) -> str:
+    """Markdown model card: lineage, params, metrics and the promotion decision."""
+    base = read_json(params.base_model.descriptor)
+    data = params.build_dataset
+    dvc = dvc_hashes(DVC_LOCK, [data.train, data.eval])
+    step, lora = params.finetune, params.finetune.lora
+    verdict = "promoted" if decision["promoted"] else "not promoted"
+    lines = [
+        f"# {version}",
+        "",
+        f"LoRA adapter for `{base['name']}`, fine-tuned on this organisation's assets.",
+        "",
+        f"- Base model: `{base['name']}` from `{base['source']}` (sha256 `{base['sha256'][:16]}`)",
+        _data_line("Training data", data.train, dvc),
+        _data_line("Eval data", data.eval, dvc),
+        f"- Git commit: `{_git_commit()}`",
+        f"- Exported: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        f"- LoRA: r={lora.r}, alpha={lora.alpha}, dropout={lora.dropout}, "
+        f"targets={lora.target_modules}",
+        f"- Training: {step.max_steps or step.epochs} {'steps' if step.max_steps else 'epochs'}, "
+        f"micro-batch {step.micro_batch_size}, lr {step.learning_rate}, seed {step.seed}",
+        f"- Promotion: {verdict}: {' '.join(decision['reasons'])}",
+        "",
+        "| task | format valid, base | tuned | answer loss, base | tuned |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for task, tuned in metrics["tuned"].items():
+        base_metrics = metrics["base"][task]
+        lines.append(
+            f"| {task} | {base_metrics['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
+            f"{base_metrics['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
+        )
+    lines += [
+        "",
+        "## Params",
+        "",
+        "```yaml",
+        yaml.safe_dump(
+            {"prompt": params.prompt.model_dump(), "finetune": step.model_dump()}, sort_keys=False
+        ).rstrip(),
+        "```",
+    ]
+    return "\n".join(lines) + "\n"

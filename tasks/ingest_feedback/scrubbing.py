@@ -1,0 +1,97 @@
+"""Step 1's secret and personal-data scrubber, applied to feedback text before it is stored.
+
+`scrub` costs a few hundred microseconds per text; most feedback holds nothing it could act
+on. `may_hold_secret` (and `secret_flags`, the same test over a whole batch in Arrow) is a
+fast superset test built from the scrubber's own triggers (its
+rules' needles, detect-secrets' needles, `@`, digit runs, long tokens): a text without any of
+them comes out of `scrub` unchanged, so it is not scrubbed at all. Repeated texts (the same
+prompt shown many times) are scrubbed once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.identify_assets.detectors import PLUGIN_NEEDLES
+from tasks.identify_assets.scrub import CONFIG_RULES, LINE_RULES, TEXT_RULES, scrub
+
+# Feedback may paste a config file into a prompt: scrub in the config-aware mode.
+SCRUB_LANGUAGE = "unknown"
+_NEEDLES = tuple(
+    sorted({n for rule in TEXT_RULES + LINE_RULES + CONFIG_RULES for n in rule.needles}
+           | set(PLUGIN_NEEDLES) | {"@"})
+)  # fmt: skip
+# Digit runs (phones, IPv4) and long tokens (keys, high-entropy strings), as the scrubber sees them.
+_TRIGGERS = re.compile(r"[+(\d][\d .()-]{6}|[A-Za-z0-9+/=_-]{20}")
+
+
+def may_hold_secret(text: str) -> bool:
+    """False only when `scrub` would certainly leave the text unchanged."""
+    lower = text.lower()
+    return any(needle in lower for needle in _NEEDLES) or _TRIGGERS.search(text) is not None
+
+
+def secret_flags(texts: list[str]) -> np.ndarray:
+    """`may_hold_secret` for many texts at once, column-wise in Arrow (the batch fast path)."""
+    if not texts:
+        return np.zeros(0, dtype=bool)
+    column = pa.array(texts, type=pa.large_string())
+    lower = pc.utf8_lower(column)
+    flags = pc.match_substring_regex(column, _TRIGGERS.pattern)
+    for needle in _NEEDLES:
+        flags = pc.or_(flags, pc.match_substring(lower, needle))
+    return flags.to_numpy(zero_copy_only=False)
+
+
+def _scrub(text: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    clean, counts = scrub(text, SCRUB_LANGUAGE)
+    return clean, tuple(counts.items())
+
+
+# Prompts repeat (the same context offered many times): scrub each distinct one once.
+_scrub_cached = lru_cache(maxsize=65536)(_scrub)
+
+
+def scrub_text(text: str | None, counts: Counter[str]) -> str | None:
+    """The text with secrets and personal data replaced; adds what was found to `counts`."""
+    if not text or not may_hold_secret(text):
+        return text
+    clean, found = _scrub_cached(text)
+    counts.update(dict(found))
+    return clean
+
+
+def scrub_events(events: list[dict]) -> list[tuple[str, str, str | None, str]]:
+    """Per event: scrubbed prompt (as JSON), completion, edited completion, counts (JSON)."""
+    texts = [
+        text
+        for event in events
+        for text in (*(m["content"] for m in event["prompt"]), event["completion"],
+                     event.get("edited_completion") or "")
+    ]  # fmt: skip
+    flags = iter(secret_flags(texts).tolist())
+    out = []
+    for event in events:
+        counts: Counter[str] = Counter()
+
+        def clean(text: str, counts: Counter[str] = counts) -> str:
+            if not next(flags):
+                return text
+            scrubbed, found = _scrub_cached(text)
+            counts.update(dict(found))
+            return scrubbed
+
+        prompt = [m | {"content": clean(m["content"])} for m in event["prompt"]]
+        completion = clean(event["completion"])
+        edited = clean(event.get("edited_completion") or "") or None
+        redactions = json.dumps(dict(sorted(counts.items())))
+        out.append((orjson.dumps(prompt).decode(), completion, edited, redactions))
+    return out

@@ -1,0 +1,123 @@
+"""Feedback sources (local folders of *.jsonl, S3 prefixes) read from their watermarks on.
+
+A piece of a source is a file (dir) or an object (S3). Each is read from the byte offset the
+ledger last committed for it, up to its last complete line, so a file the server is still
+appending to is never read half-way through a line. S3 objects are immutable: a changed ETag
+means a rewritten object, read again from the start (event ids keep that idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tasks.params import FeedbackDirSource, FeedbackS3Source, FeedbackSourceParams
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """How far one piece of a source has been ingested."""
+
+    offset: int = 0  # bytes consumed: the end of the last complete line
+    lines: int = 0  # lines consumed, so rejects can name the line number
+    etag: str = ""  # S3 only: the object version the offset belongs to
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Complete lines of one piece, from its watermark up to `end`."""
+
+    source: str
+    piece: str  # file name (dir) or object key (S3)
+    lines: list[bytes]
+    first_line: int  # 1-based number of lines[0] in the piece
+    end: Watermark  # the watermark once these lines are committed
+
+
+def _is_json_object(data: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(data), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def chunks(
+    source: str, piece: str, data: bytes, start: Watermark, etag: str, final: bool, size: int
+) -> Iterator[Chunk]:
+    """Batches of the complete lines in `data` (read from `start`), each with its watermark.
+
+    A file still being written may end in a partial line: it is left for the next run unless
+    it is already a whole JSON object (the writer's newline not written yet) or `final`.
+    """
+    tail_at = data.rfind(b"\n") + 1
+    tail = data[tail_at:]
+    if final or (tail.strip() and _is_json_object(tail)):
+        tail_at = len(data)
+    lines = data[:tail_at].split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # what follows the last terminator
+    offset, number = start.offset, start.lines
+    for at in range(0, len(lines), size):
+        batch = lines[at : at + size]
+        offset = min(offset + sum(len(line) + 1 for line in batch), start.offset + tail_at)
+        number += len(batch)
+        end = Watermark(offset, number, etag)
+        yield Chunk(source, piece, batch, number - len(batch) + 1, end)
+
+
+def read_dir(
+    name: str, source: FeedbackDirSource, marks: dict[str, Watermark], size: int
+) -> Iterator[Chunk]:
+    """New complete lines of every *.jsonl file in the folder, files in name order."""
+    root = Path(source.path)
+    if not root.is_dir():
+        if source.optional:
+            return
+        raise SystemExit(f"feedback source {name!r}: folder {source.path!r} does not exist")
+    for path in sorted(root.glob("*.jsonl")):
+        start = marks.get(path.name, Watermark())
+        if path.stat().st_size < start.offset:
+            start = Watermark()  # the file was rewritten: read it again, event ids dedupe
+        with path.open("rb") as fh:
+            fh.seek(start.offset)
+            data = fh.read()
+        yield from chunks(name, path.name, data, start, "", final=False, size=size)
+
+
+def s3_client(source: FeedbackS3Source) -> Any:
+    """A boto3 S3 client for the source (credentials from the AWS environment only)."""
+    import boto3
+
+    return boto3.client("s3", endpoint_url=source.endpoint_url, region_name=source.region)
+
+
+def read_s3(
+    name: str, source: FeedbackS3Source, marks: dict[str, Watermark], size: int
+) -> Iterator[Chunk]:
+    """Every object under the prefix not yet ingested at its current ETag, in key order."""
+    client = s3_client(source)
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=source.bucket, Prefix=source.prefix
+    )
+    for obj in (o for page in pages for o in page.get("Contents", [])):
+        key, etag = obj["Key"], obj["ETag"].strip('"')
+        start = marks.get(key, Watermark())
+        if start.etag != etag:
+            start = Watermark()  # new or rewritten object: from the start, event ids dedupe
+        if start.offset >= obj["Size"]:
+            continue
+        data = client.get_object(Bucket=source.bucket, Key=key)["Body"].read()[start.offset :]
+        yield from chunks(name, key, data, start, etag, final=True, size=size)
+
+
+def read_source(
+    name: str, source: FeedbackSourceParams, marks: dict[str, Watermark], size: int
+) -> Iterator[Chunk]:
+    """New lines of one source, in batches of at most `size` lines."""
+    if isinstance(source, FeedbackS3Source):
+        return read_s3(name, source, marks, size)
+    return read_dir(name, source, marks, size)

@@ -1,0 +1,1 @@
+"""OpenAI-compatible server for the promoted bundle, with a durable feedback inbox."""

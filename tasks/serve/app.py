@@ -1,0 +1,210 @@
+"""The OpenAI-compatible HTTP API: models, chat completions, completions (SSE or not), feedback."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from tasks.params import ServeParams
+from tasks.serve.engine import Engine, PromptTooLong, cut_at_stop
+from tasks.serve.limits import BodySizeLimit, error_body
+from tasks.serve.schemas import ChatRequest, CompletionRequest, FeedbackRequest, GenerationRequest
+from tasks.serve.store import FeedbackStore, UnknownCompletion, hash_user
+
+
+def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_key: str | None):
+    """The FastAPI app serving `engine`; `api_key` (when set) is required as a bearer token."""
+    app = FastAPI(title="llmops-flywheel", version=engine.version)
+    app.add_middleware(BodySizeLimit, max_bytes=params.max_request_bytes)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(error_body(str(exc.detail), exc.status_code), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("request body is not valid JSON", 400), 400)
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
+            for e in errors
+        )
+        return JSONResponse(error_body(message, 422), 422)
+
+    def authorised(request: Request) -> None:
+        if not api_key:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), api_key):
+            raise HTTPException(401, "missing or wrong bearer token (Authorization header)")
+
+    def max_tokens(req: GenerationRequest) -> int:
+        asked = req.max_completion_tokens or req.max_tokens or params.default_max_tokens
+        return min(asked, params.max_tokens)
+
+    def answer_record(
+        answer_id: str, req: GenerationRequest, request: Request, messages: list, text: str,
+        started: float,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {
+            "id": answer_id,
+            "created": int(time.time()),
+            "model_version": engine.version,
+            "task": req.task or engine.task_of(messages),
+            "prompt": messages,
+            "completion": text,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "client": request.headers.get("user-agent", "api")[:200],
+            "user": hash_user(req.user),
+        }
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "model": engine.version}
+
+    @app.get("/v1/models", dependencies=[Depends(authorised)])
+    async def models() -> dict:
+        return {"object": "list", "data": [_model_card(engine.version)]}
+
+    @app.get("/v1/models/{model_id}", dependencies=[Depends(authorised)])
+    async def model(model_id: str) -> dict:
+        if model_id != engine.version:
+            raise HTTPException(404, f"model {model_id!r} is not served here")
+        return _model_card(engine.version)
+
+    @app.post("/v1/chat/completions", dependencies=[Depends(authorised)])
+    async def chat(req: ChatRequest, request: Request) -> Any:
+        messages = [{"role": m.role, "content": m.text()} for m in req.messages]
+        prompt, messages = engine.chat_prompt(messages)
+        answer_id = f"chatcmpl-{uuid.uuid4().hex}"
+        return await _answer(req, request, prompt, messages, answer_id, chat=True)
+
+    @app.post("/v1/completions", dependencies=[Depends(authorised)])
+    async def completions(req: CompletionRequest, request: Request) -> Any:
+        try:
+            prompt = req.prompt_text()
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        messages = [{"role": "user", "content": prompt}]
+        answer_id = f"cmpl-{uuid.uuid4().hex}"
+        return await _answer(req, request, prompt, messages, answer_id, chat=False)
+
+    async def _answer(
+        req: GenerationRequest, request: Request, prompt: str, messages: list, answer_id: str,
+        chat: bool,
+    ) -> Any:  # fmt: skip
+        started, created = time.perf_counter(), int(time.time())
+        limit, temperature = max_tokens(req), req.temperature or 0.0
+        shape = _ChatShape(answer_id, created, engine.version, chat)
+        try:
+            if req.stream:
+                handle = engine.stream(prompt, limit, temperature, req.top_p)
+            else:
+                done = await run_in_threadpool(
+                    engine.complete, prompt, limit, temperature, req.top_p, req.stop_list()
+                )
+        except PromptTooLong as exc:
+            return JSONResponse(error_body(str(exc), 400, "context_length_exceeded"), 400)
+        if not req.stream:
+            record = answer_record(answer_id, req, request, messages, done.text, started)
+            await run_in_threadpool(store.record_answer, record)
+            usage = _usage(done.prompt_tokens, done.completion_tokens)
+            return shape.full(done.text, done.finish_reason, usage)
+
+        async def events() -> AsyncIterator[str]:
+            if chat:
+                yield _sse(shape.chunk({"role": "assistant", "content": ""}, None))
+            text, stopped = "", False
+            while (piece := await anyio.to_thread.run_sync(next, handle.pieces, None)) is not None:
+                cut, stopped = cut_at_stop((text + piece).lstrip(), req.stop_list())
+                if cut[len(text) :]:
+                    yield _sse(shape.chunk(cut[len(text) :], None))
+                text = cut
+                if stopped:
+                    break
+            await anyio.to_thread.run_sync(handle.thread.join)
+            finish = "stop" if handle.ended or stopped else "length"
+            record = answer_record(answer_id, req, request, messages, text.strip(), started)
+            await run_in_threadpool(store.record_answer, record)
+            yield _sse(shape.chunk(None, finish))
+            if req.stream_options and req.stream_options.include_usage:
+                usage = _usage(handle.prompt_tokens, handle.completion_tokens)
+                yield _sse(shape.usage_chunk(usage))
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
+
+    @app.post("/v1/feedback", dependencies=[Depends(authorised)])
+    async def feedback(req: FeedbackRequest) -> dict:
+        try:
+            event, new = await run_in_threadpool(
+                store.add_feedback, req.completion_id, req.action, req.edited_completion,
+                req.event_id, req.user, req.client,
+            )  # fmt: skip
+        except UnknownCompletion as exc:
+            raise HTTPException(404, f"no completion with id {req.completion_id!r}") from exc
+        except ValueError as exc:
+            raise HTTPException(422, f"feedback event is not valid: {exc}") from exc
+        return {"event_id": event["event_id"], "status": "recorded" if new else "duplicate"}
+
+    return app
+
+
+def _model_card(version: str) -> dict:
+    return {"id": version, "object": "model", "created": 0, "owned_by": "llmops-flywheel"}
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _sse(payload: dict) -> str:
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+
+class _ChatShape:
+    """Response and chunk bodies of chat.completion or text_completion objects."""
+
+    def __init__(self, answer_id: str, created: int, model: str, chat: bool) -> None:
+        self.head = {"id": answer_id, "created": created, "model": model}
+        self.chat = chat
+
+    def _choice(self, content: Any, finish: str | None, full: bool) -> dict:
+        if not self.chat:
+            return {"index": 0, "text": content or "", "logprobs": None, "finish_reason": finish}
+        key, body = ("message", {"role": "assistant", "content": content}) if full else (
+            "delta", content if isinstance(content, dict) else
+            ({"content": content} if content is not None else {})
+        )  # fmt: skip
+        return {"index": 0, key: body, "logprobs": None, "finish_reason": finish}
+
+    def full(self, text: str, finish: str, usage: dict) -> dict:
+        obj = "chat.completion" if self.chat else "text_completion"
+        return {**self.head, "object": obj, "choices": [self._choice(text, finish, True)],
+                "usage": usage}  # fmt: skip
+
+    def chunk(self, content: Any, finish: str | None) -> dict:
+        obj = "chat.completion.chunk" if self.chat else "text_completion"
+        return {**self.head, "object": obj, "choices": [self._choice(content, finish, False)]}
+
+    def usage_chunk(self, usage: dict) -> dict:
+        obj = "chat.completion.chunk" if self.chat else "text_completion"
+        return {**self.head, "object": obj, "choices": [], "usage": usage}

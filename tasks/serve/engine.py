@@ -1,0 +1,167 @@
+"""The served model: one bundle loaded once, generation one request at a time, optional streaming.
+
+Requests are serialised by a lock: on a CPU the model already uses every core for one request,
+and a single-row `generate` needs no padding, so its output is exactly what
+`tasks.generation.generate` gives for the same prompt.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tasks.generation import load_model
+from tasks.io import read_json
+from tasks.prompting import render_prompt
+
+
+@dataclass
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: str  # "stop" (end of turn or a stop string) or "length"
+
+
+@dataclass
+class StreamingCompletion:
+    pieces: Iterator[str]
+    prompt_tokens: int
+    completion_tokens: int = 0
+    ended: bool = False  # the model emitted its end-of-turn token
+    thread: threading.Thread | None = None
+
+
+class PromptTooLong(ValueError):
+    """The prompt plus max_tokens do not fit into the model's context."""
+
+
+class Engine:
+    """A bundle's model, tokenizer, prompts and version, ready to answer."""
+
+    def __init__(self, bundle: Path, base_model_dir: Path | None = None) -> None:
+        self.bundle = bundle
+        manifest = read_json(bundle / "manifest.json")
+        self.version: str = manifest["version"]
+        self.prompts: dict = read_json(bundle / "prompts.json")
+        if (bundle / "merged" / "config.json").is_file():
+            self.model, self.tokenizer = load_model(bundle / "merged")
+        elif base_model_dir is not None:
+            self.model, self.tokenizer = load_model(base_model_dir, bundle / "adapter")
+        else:
+            raise ValueError(f"{bundle} has no merged/ model and no base model was given")
+        self.context = int(getattr(self.model.config, "max_position_embeddings", 2048))
+        self._lock = threading.Lock()
+        self._task_prefixes = _task_prefixes(self.prompts.get("instructions", {}))
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> tuple[str, list[dict[str, str]]]:
+        """The templated prompt and the messages it came from (bundle system prompt if none)."""
+        if not any(m["role"] == "system" for m in messages) and self.prompts.get("system"):
+            messages = [{"role": "system", "content": self.prompts["system"]}, *messages]
+        return render_prompt(self.tokenizer, messages), messages
+
+    def task_of(self, messages: list[dict[str, str]]) -> str | None:
+        """The training task whose instruction wording opens the last user turn, if any."""
+        users = [m["content"] for m in messages if m["role"] == "user"]
+        text = users[-1].strip() if users else ""
+        return next((task for prefix, task in self._task_prefixes if text.startswith(prefix)), None)
+
+    def _inputs(self, prompt: str, max_tokens: int) -> dict[str, torch.Tensor]:
+        inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        length = inputs["input_ids"].shape[1]
+        if length + max_tokens > self.context:
+            raise PromptTooLong(
+                f"the prompt has {length} tokens; with max_tokens {max_tokens} that exceeds "
+                f"the model's context of {self.context} tokens"
+            )
+        return inputs.to(self.model.device)
+
+    def _generate_kwargs(self, max_tokens: int, temperature: float, top_p: float) -> dict:
+        sampling = temperature > 0
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_tokens,
+            "do_sample": sampling,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            "eos_token_id": self.tokenizer.eos_token_id,
+        }
+        if sampling:
+            kwargs.update(temperature=temperature, top_p=top_p)
+        return kwargs
+
+    @torch.inference_mode()
+    def complete(
+        self, prompt: str, max_tokens: int, temperature: float = 0.0, top_p: float = 1.0,
+        stop: list[str] | None = None,
+    ) -> Completion:  # fmt: skip
+        """One completion of an already-templated prompt (greedy when temperature is 0)."""
+        inputs = self._inputs(prompt, max_tokens)
+        with self._lock:
+            output = self.model.generate(
+                **inputs, **self._generate_kwargs(max_tokens, temperature, top_p)
+            )
+        new_tokens = output[0, inputs["input_ids"].shape[1] :]
+        ended = bool((new_tokens == self.tokenizer.eos_token_id).any())
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        text, stopped = cut_at_stop(text, stop)
+        return Completion(
+            text=text,
+            prompt_tokens=int(inputs["input_ids"].shape[1]),
+            completion_tokens=int(new_tokens.shape[0]),
+            finish_reason="stop" if ended or stopped else "length",
+        )
+
+    def stream(
+        self, prompt: str, max_tokens: int, temperature: float = 0.0, top_p: float = 1.0
+    ) -> StreamingCompletion:
+        """Start generating in a thread; text pieces arrive on the returned handle."""
+        from transformers import TextIteratorStreamer
+
+        inputs = self._inputs(prompt, max_tokens)
+        streamer = TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
+        )
+        handle = StreamingCompletion(pieces=streamer, prompt_tokens=inputs["input_ids"].shape[1])
+
+        def run() -> None:
+            try:
+                with self._lock, torch.inference_mode():
+                    output = self.model.generate(
+                        **inputs, **self._generate_kwargs(max_tokens, temperature, top_p),
+                        streamer=streamer,
+                    )  # fmt: skip
+                new_tokens = output[0, handle.prompt_tokens :]
+                handle.completion_tokens = int(new_tokens.shape[0])
+                handle.ended = bool((new_tokens == self.tokenizer.eos_token_id).any())
+            finally:
+                streamer.end()  # unblocks the reader even when generate failed
+
+        handle.thread = threading.Thread(target=run, daemon=True)
+        handle.thread.start()
+        return handle
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` without special tokens (usage counts of streamed answers)."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
+    """`text` up to the first stop string, and whether one was found."""
+    cuts = [text.find(s) for s in stop or [] if s and s in text]
+    return (text[: min(cuts)], True) if cuts else (text, False)
+
+
+def _task_prefixes(instructions: dict[str, list[str]]) -> list[tuple[str, str]]:
+    # Keys are "<task>.<language>" or "<task>.<variant>.<language>"; wordings may hold
+    # placeholders such as {name}, so only the text before the first one is matched.
+    prefixes = [
+        (re.split(r"\{\w+\}", wording)[0].strip(), key.split(".")[0])
+        for key, wordings in instructions.items()
+        for wording in wordings
+    ]
+    return sorted((p for p in prefixes if p[0]), key=lambda p: -len(p[0]))

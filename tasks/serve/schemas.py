@@ -1,0 +1,92 @@
+"""Request bodies of the OpenAI-compatible API (lenient: unknown OpenAI fields are ignored)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Lenient(BaseModel):
+    # Clients send many optional OpenAI fields (logprobs, penalties, ...); ignoring them is
+    # what lets an IDE plug in without request-format tweaking.
+    model_config = ConfigDict(extra="ignore")
+
+
+class TextPart(Lenient):
+    type: str = "text"
+    text: str = ""
+
+
+class Message(Lenient):
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[TextPart] | None = ""
+
+    def text(self) -> str:
+        """The message's text (content parts joined)."""
+        if isinstance(self.content, list):
+            return "".join(p.text for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class StreamOptions(Lenient):
+    include_usage: bool = False
+
+
+class GenerationRequest(Lenient):
+    model: str | None = None  # one model is served: any name is answered by it
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    n: int = Field(default=1, ge=1, le=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    stop: str | list[str] | None = None
+    user: str | None = None
+    task: str | None = None  # our extension: the training task, when the client knows it
+
+    def stop_list(self) -> list[str]:
+        """Stop strings as a list."""
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
+
+class ChatRequest(GenerationRequest):
+    messages: list[Message] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_user_turn(self) -> ChatRequest:
+        if not any(m.role == "user" for m in self.messages):
+            raise ValueError("messages need at least one user message")
+        return self
+
+
+class CompletionRequest(GenerationRequest):
+    prompt: str | list[str] = Field(min_length=1)
+
+    def prompt_text(self) -> str:
+        """The one prompt (a list must hold exactly one: n and batching are not supported)."""
+        if isinstance(self.prompt, list):
+            if len(self.prompt) != 1:
+                raise ValueError("prompt lists must hold exactly one prompt")
+            return self.prompt[0]
+        return self.prompt
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completion_id: str = Field(min_length=1)
+    action: Literal["accept", "reject", "edit"]
+    edited_completion: str | None = None
+    event_id: str | None = Field(default=None, min_length=1, max_length=200)
+    user: str | None = None
+    client: str | None = None
+
+    @model_validator(mode="after")
+    def _edit_has_text(self) -> FeedbackRequest:
+        if self.action == "edit" and not (self.edited_completion or "").strip():
+            raise ValueError("action 'edit' needs a non-empty edited_completion")
+        if self.action != "edit" and self.edited_completion:
+            raise ValueError("edited_completion is only allowed with action 'edit'")
+        return self
