@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +61,26 @@ def run(
             f"{cmd} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
         )
     return result
+
+
+# Secret-looking test values are built at run time, never committed as literals: a scanner
+# reading this repository must find none, and every run plants fresh values.
+_SECRET_RNG = random.Random()
+_UPPER_DIGITS = string.ascii_uppercase + string.digits
+PEM_LABEL = " ".join(("RSA", "PRIVATE", "KEY"))
+
+
+def fake_aws_key_id() -> str:
+    """A random string in the shape of an AWS access key id."""
+    return "AK" + "IA" + "".join(_SECRET_RNG.choices(_UPPER_DIGITS, k=16))
+
+
+def fake_github_token() -> str:
+    """A random string in the shape of a GitHub personal access token."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "gh" + "p_" + "".join(_SECRET_RNG.choices(alphabet, k=36))
+
+
+def pem_block(body: str) -> str:
+    """A PEM private-key block around `body`."""
+    return f"-----BEGIN {PEM_LABEL}-----\n{body}\n-----END {PEM_LABEL}-----"

@@ -15,7 +15,7 @@ from tasks.identify_assets.scan import scan_source, write_scan
 from tasks.io import write_parquet
 from tasks.params import IdentifyAssetsParams
 from tests.identify_assets.planted import planted_corpus
-from tests.support import REPO
+from tests.support import REPO, fake_aws_key_id
 
 SUITES = REPO / "expectations"
 
@@ -66,10 +66,9 @@ def test_clean_assets_pass_and_write_a_result_and_data_docs(assets_params):
 
 
 def test_a_planted_secret_fails_the_assets_gate_without_printing_it(assets_params):
+    key_id = fake_aws_key_id()
     contents = pd.read_parquet(assets_params.identify_assets.contents)
-    contents.loc[contents["asset_id"] == "s:fees.py", "text"] += (
-        "\nAWS_KEY = 'AKIAIOSFODNN7EXAMPLE'\n"
-    )
+    contents.loc[contents["asset_id"] == "s:fees.py", "text"] += f"\nAWS_KEY = '{key_id}'\n"
     write_parquet(assets_params.identify_assets.contents, contents)
 
     with pytest.raises(GateFailed) as failure:
@@ -78,9 +77,9 @@ def test_a_planted_secret_fails_the_assets_gate_without_printing_it(assets_param
     message = str(failure.value)
     assert "expect_column_values_to_be_in_set on column 'secret_left'" in message
     assert "s:fees.py" in message and "AWS_KEY" in message
-    assert "AKIAIOSFODNN7EXAMPLE" not in message
+    assert key_id not in message
     saved = (Path(assets_params.gates.report_dir) / "assets.json").read_text()
-    assert "AKIAIOSFODNN7EXAMPLE" not in saved and '"success": false' in saved
+    assert key_id not in saved and '"success": false' in saved
 
 
 def test_every_assets_expectation_can_fail(assets_params, tmp_path):

@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from tests.support import run
+from tests.support import fake_aws_key_id, run
 
 pytestmark = pytest.mark.slow
 
@@ -67,18 +67,17 @@ def test_a_leaked_secret_stops_the_pipeline_at_the_assets_gate(repo_copy):
     # Simulate a scrubber regression: put a raw key into the scrubbed content store.
     import pandas as pd
 
+    key_id = fake_aws_key_id()
     contents_path = repo_copy / "data" / "assets" / "contents.parquet"
     contents = pd.read_parquet(contents_path)
-    contents.loc[contents["path"].str.endswith("leak.py"), "text"] += (
-        "KEY = 'AKIAIOSFODNN7EXAMPLE'\n"
-    )
+    contents.loc[contents["path"].str.endswith("leak.py"), "text"] += f"KEY = '{key_id}'\n"
     contents.to_parquet(contents_path, index=False)
 
     failed = run(["python", "-m", "tasks.gates", "assets"], repo_copy, check=False)
 
     assert failed.returncode == 1
     assert "secret_left" in failed.stderr and "leak.py" in failed.stderr
-    assert "AKIAIOSFODNN7EXAMPLE" not in failed.stderr + failed.stdout
+    assert key_id not in failed.stderr + failed.stdout
     report = json.loads((repo_copy / "reports" / "gates" / "assets.json").read_text())
     assert report["success"] is False
     assert (repo_copy / "reports" / "gates" / "assets" / "data_docs" / "index.html").exists()

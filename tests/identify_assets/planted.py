@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import pem_block
+
 ALNUM = string.ascii_letters + string.digits
 BASE64 = ALNUM + "+/"
 
@@ -115,7 +117,7 @@ KINDS: dict[str, tuple[_Maker, dict[str, str]]] = {
     ),
     "PRIVATE_KEY": (
         lambda r: "\n".join(_mixed(r, BASE64, 64) for _ in range(4)),
-        {"pem": "-----BEGIN RSA PRIVATE KEY-----\n{v}\n-----END RSA PRIVATE KEY-----"},
+        {"pem": pem_block("{v}")},
     ),
     "EMAIL": (
         lambda r: (

@@ -3,10 +3,14 @@ import pytest
 from tasks.identify_assets.classify import language_by_path
 from tasks.identify_assets.scrub import find_secrets, scrub
 from tests.identify_assets.planted import KINDS, planted_corpus
+from tests.support import fake_aws_key_id, fake_github_token, pem_block
+
+AWS_KEY_ID = fake_aws_key_id()
+GITHUB_TOKEN = fake_github_token()
 
 SECRETS = [
-    ("key = 'AKIAIOSFODNN7EXAMPLE'", "AKIAIOSFODNN7EXAMPLE", "<KEY>"),
-    ("token: ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghij", "<KEY>"),
+    (f"key = '{AWS_KEY_ID}'", AWS_KEY_ID, "<KEY>"),
+    (f"token: {GITHUB_TOKEN}", GITHUB_TOKEN[:14], "<KEY>"),
     ("SLACK=xoxb-123456789012-abcdefABCDEF", "xoxb-1234", "<KEY>"),
     ('password = "hunter2hunter2"', "hunter2hunter2", "<PASSWORD>"),
     ("url = 'postgres://app:S3cretPw@db:5432/x'", "S3cretPw", "<PASSWORD>"),
@@ -19,7 +23,7 @@ SECRETS = [
         "<JWT>",
     ),
     (
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+        pem_block("MIIEowIBAAKCAQEA"),
         "MIIEowIBAAKCAQEA",
         "<PRIVATE_KEY>",
     ),
