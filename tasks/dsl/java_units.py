@@ -15,7 +15,7 @@ from tasks.dsl.problems import Problem
 TEST_ANNOTATIONS = frozenset({"Test", "ParameterizedTest", "RepeatedTest"})
 # JUnit/AssertJ/Hamcrest asserts, Mockito verifications and Spring MockMvc expectations.
 _ASSERTION_CALL = re.compile(r"assert\w*|verify\w*|andExpect\w*|fail")
-_PARSER = Parser(Language(tree_sitter_java.language()))
+JAVA_PARSER = Parser(Language(tree_sitter_java.language()))  # shared by every Java reader
 _DECLARATION_KINDS = {
     "class_declaration": "class",
     "interface_declaration": "interface",
@@ -197,7 +197,7 @@ def _collect(node: Node, package: str, outer: str, source: bytes, path: str) -> 
 def parse_java(text: str, path: str = "") -> list[ClassUnit]:
     """Top-level and nested classes, interfaces, enums and records of a Java file."""
     source = text.encode("utf-8")
-    root = _PARSER.parse(source).root_node
+    root = JAVA_PARSER.parse(source).root_node
     if root.has_error:
         first = syntax_problems(root)
         where = first[0].where if first else "an unknown line"
@@ -215,7 +215,7 @@ def parse_java(text: str, path: str = "") -> list[ClassUnit]:
 def _parse_snippet(code: str, whole: bool) -> tuple[Node, list[Problem]]:
     # Members alone do not parse as Java; a class around them makes them a compilation unit.
     wrapped = code if whole else _WRAPPER + code + "\n}\n"
-    root = _PARSER.parse(wrapped.encode("utf-8")).root_node
+    root = JAVA_PARSER.parse(wrapped.encode("utf-8")).root_node
     last_line = max(1, len(code.splitlines()))
     return root, syntax_problems(root, 0 if whole else -1, last_line)
 

@@ -14,16 +14,14 @@ import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-import tree_sitter_java
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
 
 from tasks.dsl.api_cells import Operation, request_cell, response_cells
 from tasks.dsl.code_model import ClassUnit
-from tasks.dsl.java_units import annotations, type_text
+from tasks.dsl.java_units import JAVA_PARSER, annotations, type_text
 from tasks.dsl.restful import plural_noun
 from tasks.dsl.spring_types import NO_BODY, SCALAR_TYPES, JavaTypes, split_generic
 
-_PARSER = Parser(Language(tree_sitter_java.language()))
 _MAPPINGS = {
     "GetMapping": "GET",
     "PostMapping": "POST",
@@ -284,7 +282,7 @@ def controllers(sources: dict[str, str], units: dict[str, list[ClassUnit]]) -> l
     """The REST controllers among Java sources (asset id -> text), with their operations."""
     project = _Project(units)
     parsed = {
-        asset_id: _PARSER.parse(text.encode("utf-8")).root_node
+        asset_id: JAVA_PARSER.parse(text.encode("utf-8")).root_node
         for asset_id, text in sources.items()
         if "Controller" in text
     }
