@@ -1,9 +1,11 @@
 """Batched generation (tasks.generation.generate) vs a one-by-one generate loop.
 
-Same model (the configured base model, SmolLM2-135M by default), same eval prompts, same
-max_new_tokens, greedy on both sides. Runs are interleaved A-B-B-A and repeated because the
-machine is shared; the figure is the median time per side. Also checks that both sides give
-identical outputs. Needs the eval split: `make run` or `dvc repro build_dataset`.
+The baseline is the plain loop a user would write: transformers' `model.generate` called once
+per prompt (no padding, greedy, stopping at end of turn). Same model (the configured base
+model, SmolLM2-135M by default), same eval prompts, same max_new_tokens, greedy on both
+sides. Runs are interleaved A-B-B-A and repeated because the machine is shared; the figure is
+the median time per side. Also checks that both sides give identical outputs. Needs the
+eval split: `make run` or `dvc repro build_dataset`.
 
     python benchmarks/generation.py [--prompts 16] [--max-new-tokens N] [--batch-size N]
 """
@@ -15,6 +17,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -25,6 +30,16 @@ from tasks.generation import generate, load_model  # noqa: E402
 from tasks.io import read_jsonl  # noqa: E402
 from tasks.params import load_params  # noqa: E402
 from tasks.prompting import build_messages, render_prompt  # noqa: E402
+
+
+def _generate_one(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int) -> str:
+    inputs = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+    with torch.inference_mode():
+        row = model.generate(
+            **inputs, max_new_tokens=max_new_tokens, do_sample=False, top_k=None,
+            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        )[0, inputs["input_ids"].shape[1] :]  # fmt: skip
+    return tokenizer.decode(row, skip_special_tokens=True).strip()
 
 
 def main() -> None:
@@ -50,7 +65,7 @@ def main() -> None:
         return generate(model, tokenizer, prompts, tokens, batch_size)
 
     def one_by_one() -> list[str]:
-        return [generate(model, tokenizer, [p], tokens, 1)[0] for p in prompts]
+        return [_generate_one(model, tokenizer, prompt, tokens) for prompt in prompts]
 
     runs = {"batched": batched, "one-by-one": one_by_one}
     times: dict[str, list[float]] = {name: [] for name in runs}

@@ -1,4 +1,4 @@
-from tasks.generation import generate, load_model, sample_completions
+from tasks.generation import generate, generate_ids, load_model, sample_completions
 from tasks.prompting import build_messages, render_prompt
 
 
@@ -26,3 +26,34 @@ def test_sampling_gives_n_seeded_completions_and_greedy_when_n_is_one(tiny_model
     assert drawn == again and [len(texts) for texts in drawn] == [3, 3]
     greedy = sample_completions(model, tokenizer, prompts, 1, 1.0, 6, 2)
     assert greedy == [[text] for text in generate(model, tokenizer, prompts, 6, 2)]
+
+
+def test_the_batched_decode_loop_gives_what_transformers_generate_gives_row_by_row(tiny_model_dir):
+    import torch
+
+    model, tokenizer = load_model(tiny_model_dir)
+    id_lists = [[5, 9, 13, 2, 7, 21, 4], [8, 3], [30, 31, 32, 33], [11]]
+    ours = generate_ids(model, tokenizer, id_lists, max_new_tokens=12, batch_size=4)
+    stop = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    for ids, new in zip(id_lists, ours, strict=True):
+        row = model.generate(
+            input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+            max_new_tokens=12, do_sample=False, pad_token_id=tokenizer.pad_token_id,
+        )[0, len(ids):].tolist()  # fmt: skip
+        end = next((i for i, token in enumerate(row) if token in stop), len(row))
+        assert new == row[:end]
+    assert generate_ids(model, tokenizer, id_lists, max_new_tokens=0, batch_size=4) == [[]] * 4
+
+
+def test_top_p_keeps_only_the_nucleus_and_temperature_zero_is_argmax():
+    import torch
+
+    from tasks.generation import _next_tokens
+
+    logits = torch.tensor([[0.0, 3.0, 2.9, -5.0]])
+    assert _next_tokens(logits, 0.0, 1.0).tolist() == [1]
+    torch.manual_seed(0)
+    drawn = {_next_tokens(logits, 1.0, 0.3).item() for _ in range(50)}
+    assert drawn == {1}  # the top token alone covers 30 % of the mass
+    drawn = {_next_tokens(logits, 1.0, 0.9).item() for _ in range(200)}
+    assert drawn == {1, 2}  # the two leading tokens cover 90 %; the tail is never drawn
