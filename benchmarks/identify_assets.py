@@ -9,10 +9,11 @@ measures, in the same run:
 - step 1, full: `scan_source` (list, read, hash, decode, classify, filter, scrub, parse every
   kept Python file with ast, MinHash) on every file with an empty result cache, then the merge
   (exact and near-duplicate clustering, the three output tables); params from params.yaml;
-- step 1, rerun: the same after appending one line to one file (warm cache).
+- step 1, rerun: the same after appending one line to one file (warm cache), RERUNS times, so
+  that one unlucky moment on a shared machine does not decide the figure.
 
 It prints files/s and MB/s, the ratio of the full run to the floor (target: at most 3x) and the
-rerun as a share of the full run (target: at most 5 %).
+median rerun as a share of the full run (target: at most 5 %).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tasks.io import read_parquet  # noqa: E402
 
 SKIPPED = ("site-packages", "__pycache__")
 TOUCHED = "json/encoder.py"
+RERUNS = 3
 
 
 def parse_floor(root: Path) -> tuple[float, int, int]:
@@ -93,10 +95,14 @@ def main() -> None:
         floor, py_files, py_bytes = parse_floor(work / "stdlib")
         full_parts = step_one(params_path)
         inventory = read_parquet(work / "out" / "inventory.parquet")
-        with (work / "stdlib" / TOUCHED).open("a", encoding="utf-8") as fh:
-            fh.write("# touched by the benchmark\n")
-        rerun_parts = step_one(params_path)
-    full, rerun = sum(full_parts), sum(rerun_parts)
+        reruns = []
+        for _ in range(RERUNS):
+            with (work / "stdlib" / TOUCHED).open("a", encoding="utf-8") as fh:
+                fh.write("# touched by the benchmark\n")
+            reruns.append(step_one(params_path))
+    full = sum(full_parts)
+    rerun_parts = sorted(reruns, key=sum)[RERUNS // 2]  # the median rerun
+    rerun = sum(rerun_parts)
     scanned = len(inventory)
     size = int(inventory.loc[inventory["sha256"].notna(), "bytes"].sum())  # bytes actually read
     kept = int((inventory["status"] == "kept").sum())
@@ -116,10 +122,11 @@ def main() -> None:
     )
     print(f"  ratio to the floor: {full / floor:.2f}x (target <= 3x)")
     print(
-        f"step 1, rerun after touching {TOUCHED}: {rerun:.2f} s = "
-        f"{100 * rerun / full:.1f} % of the full run (target <= 5 %)"
+        f"step 1, rerun after touching {TOUCHED} (median of {RERUNS}): {rerun:.2f} s = "
+        f"{100 * rerun / full:.1f} % of the full run (target <= 5 %); every rerun: "
+        + ", ".join(f"{100 * sum(parts) / full:.1f} %" for parts in reruns)
     )
-    for name, parts in (("full run", full_parts), ("rerun", rerun_parts)):
+    for name, parts in (("full run", full_parts), ("median rerun", rerun_parts)):
         print(f"  {name}: scan stage {parts[0]:.2f} s, merge stage {parts[1]:.2f} s")
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 @contextmanager
@@ -60,15 +62,23 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def write_parquet(path: str | Path, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet without the pandas index."""
+def write_parquet(path: str | Path, frame: pd.DataFrame | pa.Table, **options: Any) -> None:
+    """Write a DataFrame (without its index) or an Arrow table as Parquet; options: pyarrow's."""
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+        if isinstance(frame, pa.Table):
+            pq.write_table(frame, tmp, **options)
+        else:
+            frame.to_parquet(tmp, index=False, **options)
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
     """Read a Parquet file."""
     return pd.read_parquet(path)
+
+
+def read_table(path: str | Path) -> pa.Table:
+    """Read a Parquet file as an Arrow table (large text columns stay out of Python objects)."""
+    return pq.read_table(path)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -7,14 +7,17 @@ content) and near-duplicates (MinHash LSH) are clustered, the first file of each
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.identify_assets.dedup import Duplicate, cluster
-from tasks.identify_assets.scan import INVENTORY_COLUMNS
-from tasks.io import read_parquet, write_parquet
+from tasks.identify_assets.scan import CONTENT_WRITE_OPTIONS, INVENTORY_COLUMNS
+from tasks.io import read_parquet, read_table, write_parquet
 from tasks.params import IdentifyAssetsParams, load_params, step_parser
 
 REJECT_COLUMNS = ["asset_id", "source", "path", "kind", "reason", "duplicate_of"]
@@ -39,6 +42,10 @@ def _concat(paths: list[Path]) -> pd.DataFrame:
     return pd.concat([read_parquet(path) for path in paths], ignore_index=True)
 
 
+def _concat_tables(paths: list[Path]) -> pa.Table:
+    return pa.concat_tables([read_table(path) for path in paths])
+
+
 def _reason(duplicate: Duplicate, threshold: float) -> str:
     if duplicate.how == "duplicate":
         return f"duplicate: same normalised content as {duplicate.representative}"
@@ -48,27 +55,35 @@ def _reason(duplicate: Duplicate, threshold: float) -> str:
     )
 
 
-def merge_sources(params: IdentifyAssetsParams) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """All sources' inventory (with clusters and duplicates rejected) and kept contents."""
+def merge_sources(params: IdentifyAssetsParams) -> tuple[pd.DataFrame, pa.Table]:
+    """All sources' inventory (with clusters and duplicates rejected) and kept contents.
+
+    The contents stay an Arrow table: the text is read, filtered, sorted and written without
+    ever becoming Python objects (in pandas that conversion was a large part of a rerun).
+    """
     tables = _scan_tables(params)
     with ThreadPoolExecutor(1) as pool:  # the big content store loads while clustering runs
-        contents_read = pool.submit(_concat, tables["contents"])
+        contents_read = pool.submit(_concat_tables, tables["contents"])
         inventory = _with_clusters(
-            _concat(tables["inventory"])[INVENTORY_COLUMNS], _concat(tables["signatures"]), params
+            _concat(tables["inventory"])[INVENTORY_COLUMNS],
+            _concat_tables(tables["signatures"]),
+            params,
         )
         contents = contents_read.result()
-    kept_ids = set(inventory.loc[inventory["status"] == "kept", "asset_id"])
-    contents = contents[contents["asset_id"].isin(kept_ids)]
-    return inventory, contents.sort_values("asset_id", ignore_index=True)
+    kept_ids = pa.array(inventory.loc[inventory["status"] == "kept", "asset_id"], pa.large_string())
+    contents = contents.filter(pc.is_in(contents["asset_id"], value_set=kept_ids))
+    return inventory, contents.sort_by("asset_id")
 
 
 def _with_clusters(
-    inventory: pd.DataFrame, signatures: pd.DataFrame, params: IdentifyAssetsParams
+    inventory: pd.DataFrame, signatures: pa.Table, params: IdentifyAssetsParams
 ) -> pd.DataFrame:
     """Inventory in (source, path) order with cluster ids; duplicates turned into rejects."""
     inventory = inventory.sort_values(["source", "path"], ignore_index=True)
     kept = inventory[inventory["status"] == "kept"]
-    by_id = signatures.set_index("asset_id")["signature"]
+    by_id = dict(
+        zip(signatures["asset_id"].to_pylist(), signatures["signature"].to_pylist(), strict=True)
+    )
     cluster_of, duplicates = cluster(
         kept["asset_id"].tolist(),
         kept["content_sha256"].tolist(),
@@ -89,14 +104,15 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params).identify_assets
     inventory, contents = merge_sources(params)
     rejects = inventory.loc[inventory["status"] == "rejected", REJECT_COLUMNS]
-    outputs = {
-        params.inventory: inventory,
-        params.contents: contents,
-        params.rejects: rejects.reset_index(drop=True),
-    }
     with ThreadPoolExecutor() as pool:  # encoding and writing release the GIL too
-        list(pool.map(write_parquet, outputs, outputs.values()))
-    kinds = contents["kind"].value_counts().to_dict()
+        writes = [
+            pool.submit(write_parquet, params.inventory, inventory),
+            pool.submit(write_parquet, params.contents, contents, **CONTENT_WRITE_OPTIONS),
+            pool.submit(write_parquet, params.rejects, rejects.reset_index(drop=True)),
+        ]
+        for write in writes:
+            write.result()
+    kinds = Counter(contents["kind"].to_pylist())
     reasons = rejects["reason"].str.split(":").str[0].value_counts().to_dict()
     print(f"assets: {len(inventory)} scanned, {len(contents)} kept, {len(rejects)} rejected")
     print("kept by kind: " + ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())))

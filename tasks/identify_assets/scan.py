@@ -2,8 +2,10 @@
 
 Runs as the DVC stage `scan_source@<name>` (one per source in params.yaml), so DVC tracks each
 source and only a changed source is rescanned; inside a rescan the result cache skips every
-file whose bytes did not change. Files not in the cache are processed by a pool of worker
-processes; results come back in listing order, so the output never depends on timing.
+file whose bytes did not change, and a file whose listing fingerprint (stat fields, git blob
+id, S3 ETag) is the one remembered with a cached result is not even read. Files not in the
+cache are processed by a pool of worker processes; results come back in listing order, so the
+output never depends on timing.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
 
 from tasks.identify_assets import classify
 from tasks.identify_assets.cache import ResultCache
@@ -29,7 +33,14 @@ from tasks.identify_assets.process import (
 )
 from tasks.identify_assets.sources import Listed, SourceError, iter_source
 from tasks.io import sha256_bytes, write_parquet
-from tasks.params import DedupParams, FilterParams, IdentifyAssetsParams, load_params, step_parser
+from tasks.params import (
+    DedupParams,
+    FilterParams,
+    IdentifyAssetsParams,
+    SourceParams,
+    load_params,
+    step_parser,
+)
 
 INVENTORY_COLUMNS = [
     "asset_id", "source", "path", "commit", "kind", "language", "encoding", "bytes", "lines",
@@ -38,6 +49,25 @@ INVENTORY_COLUMNS = [
 ]  # fmt: skip
 CONTENT_COLUMNS = ["asset_id", "source", "path", "kind", "language", "text"]
 SIGNATURE_COLUMNS = ["asset_id", "signature"]
+_NUMBERS = {"bytes", "lines", "redaction_count"}
+SCHEMAS = {
+    "inventory": pa.schema(
+        [(c, pa.int64() if c in _NUMBERS else pa.large_string()) for c in INVENTORY_COLUMNS]
+    ),
+    "contents": pa.schema([(c, pa.large_string()) for c in CONTENT_COLUMNS]),
+    "signatures": pa.schema([("asset_id", pa.large_string()), ("signature", pa.binary())]),
+}
+# Every text is distinct: a dictionary for it is built, found too big and dropped, every time.
+CONTENT_WRITE_OPTIONS = {"use_dictionary": CONTENT_COLUMNS[:-1]}
+# The per-source contents only travel to the merge: stored uncompressed they take ~3x the disk
+# (in DVC's cache too) but spare every rescan a compression here and the merge a decompression.
+SCAN_WRITE_OPTIONS = {
+    "inventory": {},
+    "contents": CONTENT_WRITE_OPTIONS | {"compression": "none"},
+    "signatures": {"compression": "none"},  # random bytes: nothing to gain
+}
+# Asked three times per file and scan (cache key, worker hint, inventory row).
+_language_by_path = lru_cache(maxsize=1 << 16)(classify.language_by_path)
 BATCH = 256  # files read, looked up and processed together (bounds memory on big sources)
 INLINE_BELOW = 16  # fewer cache misses than this in a batch: not worth a worker round trip
 
@@ -53,11 +83,16 @@ class ScannedFile:
 class ScanStats:
     processed: int = 0
     cached: int = 0
+    unread: int = 0  # of the cached: not even read (fingerprint unchanged)
+
+
+class _StaleFingerprints(RuntimeError):
+    """A file skipped as unchanged has no cached result any more (the cache failed mid-scan)."""
 
 
 def _row(source: str, path: str, **fields) -> dict:
     row = dict.fromkeys(INVENTORY_COLUMNS)
-    language = classify.language_by_path(path) or "unknown"
+    language = _language_by_path(path) or "unknown"
     row.update(asset_id=f"{source}:{path}", source=source, path=path, bytes=0, lines=0)
     row.update(language=language, kind=classify.path_kind(path, language), redactions="{}")
     row.update(redaction_count=0, status="rejected")
@@ -116,7 +151,23 @@ class _Processor:
         self.params, self.cache, self.stats = params, cache, ScanStats()
         self.fingerprint = settings_fingerprint(params.filters, params.dedup)
         self.pool: Executor | None = None
+        self.known: dict[str, tuple[str, str]] = {}  # path -> (fingerprint, raw sha256)
+        self.seen: dict[str, tuple[str, str]] = {}  # the same, for this scan
         _init_worker(params.filters, params.dedup)
+
+    def _key(self, path: str, raw_sha256: str) -> str:
+        return cache_key(self.fingerprint, raw_sha256, _language_by_path(path))
+
+    def load_fingerprints(self, scope: str) -> None:
+        """Remember the files of `scope` that need not be read: same fingerprint, result cached."""
+        stored = self.cache.fingerprints(scope) if self.cache else {}
+        keys = {path: self._key(path, sha) for path, (_, sha) in stored.items()}
+        cached = self.cache.has_many(sorted(set(keys.values()))) if self.cache else set()
+        self.known = {path: known for path, known in stored.items() if keys[path] in cached}
+
+    def unchanged(self, path: str, fingerprint: str) -> bool:
+        """Whether the file at `path` with this listing fingerprint need not be read."""
+        return self.known.get(path, ("",))[0] == fingerprint
 
     def _map(self, jobs: list[tuple[bytes, str | None]]) -> list[Processed]:
         workers = self.params.workers if self.params.workers > 0 else os.cpu_count() or 1
@@ -132,21 +183,28 @@ class _Processor:
         return list(self.pool.map(_process, jobs, chunksize=4))
 
     def results(self, batch: list[Listed]) -> dict[str, tuple[str, Processed]]:
-        """(raw sha256, result) of every readable file in the batch, by path."""
+        """(raw sha256, result) of every readable or unchanged file in the batch, by path."""
         readable = [item for item in batch if item.data is not None]
-        jobs = {item.path: (item.data, classify.language_by_path(item.path)) for item in readable}
+        unread = [item for item in batch if item.data is None and item.reason is None]
+        jobs = {item.path: (item.data, _language_by_path(item.path)) for item in readable}
         hashes = {path: sha256_bytes(data) for path, (data, _) in jobs.items()}
-        keys = {
-            path: cache_key(self.fingerprint, hashes[path], hint)
-            for path, (_, hint) in jobs.items()
-        }
+        hashes |= {item.path: self.known[item.path][1] for item in unread}
+        keys = {path: self._key(path, raw_sha256) for path, raw_sha256 in hashes.items()}
         found = self.cache.get_many(sorted(set(keys.values()))) if self.cache else {}
+        if any(keys[item.path] not in found for item in unread):
+            raise _StaleFingerprints
         missing = {keys[path]: job for path, job in jobs.items() if keys[path] not in found}
         fresh = dict(zip(missing, self._map(list(missing.values())), strict=True))
         if self.cache:
             self.cache.put_many(fresh)
         self.stats.processed += len(fresh)
-        self.stats.cached += len(readable) - len(fresh)
+        self.stats.cached += len(readable) + len(unread) - len(fresh)
+        self.stats.unread += len(unread)
+        self.seen |= {
+            item.path: (item.fingerprint, hashes[item.path])
+            for item in readable + unread
+            if item.fingerprint
+        }
         return {path: (hashes[path], found.get(key) or fresh[key]) for path, key in keys.items()}
 
     def close(self) -> None:
@@ -154,44 +212,65 @@ class _Processor:
             self.pool.shutdown()
 
 
+def fingerprint_scope(source: SourceParams) -> str:
+    """Key under which the result cache remembers a source's file fingerprints."""
+    return sha256_bytes(source.model_dump_json().encode())
+
+
 def scan_source(
     name: str, params: IdentifyAssetsParams, cache: ResultCache | None = None
 ) -> tuple[list[ScannedFile], ScanStats]:
     """List, read, process (or fetch from the cache) every file of one source."""
+    source = params.sources[name]
     processor = _Processor(params, cache)
     scanned: list[ScannedFile] = []
     try:
-        for batch in _batches(iter_source(name, params.sources[name], params.filters), BATCH):
+        processor.load_fingerprints(fingerprint_scope(source))
+        listing = iter_source(name, source, params.filters, processor.unchanged)
+        for batch in _batches(listing, BATCH):
             results = processor.results(batch)
             scanned += [scanned_file(name, item, results.get(item.path)) for item in batch]
+    except _StaleFingerprints:
+        print(f"warning: source '{name}': result cache changed mid-scan, reading every file",
+              file=sys.stderr)  # fmt: skip
+        return scan_source(name, params, None)
     finally:
         processor.close()
+    if cache:
+        cache.put_fingerprints(fingerprint_scope(source), processor.seen)
     return scanned, processor.stats
 
 
-def to_frames(scanned: list[ScannedFile]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def to_tables(scanned: list[ScannedFile]) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Inventory (every file), contents (kept files' scrubbed text) and MinHash signatures."""
     scanned = sorted(scanned, key=lambda s: s.row["path"])
-    inventory = pd.DataFrame([s.row for s in scanned], columns=INVENTORY_COLUMNS)
     kept = [s for s in scanned if s.row["status"] == "kept"]
-    contents = pd.DataFrame(
-        [{k: s.row[k] for k in CONTENT_COLUMNS[:-1]} | {"text": s.text} for s in kept],
-        columns=CONTENT_COLUMNS,
-    )
-    signatures = pd.DataFrame(
-        [{"asset_id": s.row["asset_id"], "signature": s.signature} for s in kept],
-        columns=SIGNATURE_COLUMNS,
+    columns = {
+        "inventory": {c: [s.row[c] for s in scanned] for c in INVENTORY_COLUMNS},
+        "contents": {c: [s.row[c] for s in kept] for c in CONTENT_COLUMNS[:-1]}
+        | {"text": [s.text for s in kept]},
+        "signatures": {"asset_id": [s.row["asset_id"] for s in kept]}
+        | {"signature": [s.signature for s in kept]},
+    }
+    inventory, contents, signatures = (
+        pa.Table.from_pydict(columns[name], schema=SCHEMAS[name]) for name in columns
     )
     return inventory, contents, signatures
 
 
-def write_scan(directory: Path, scanned: list[ScannedFile]) -> pd.DataFrame:
+def write_scan(directory: Path, scanned: list[ScannedFile]) -> pa.Table:
     """Write one source's inventory, contents and signatures; return the inventory."""
-    inventory, contents, signatures = to_frames(scanned)
+    inventory, contents, signatures = to_tables(scanned)
     tables = {"inventory": inventory, "contents": contents, "signatures": signatures}
     with ThreadPoolExecutor() as pool:  # Parquet encoding releases the GIL
-        paths = [directory / f"{name}.parquet" for name in tables]
-        list(pool.map(write_parquet, paths, tables.values()))
+        writes = [
+            pool.submit(
+                write_parquet, directory / f"{name}.parquet", table, **SCAN_WRITE_OPTIONS[name]
+            )
+            for name, table in tables.items()
+        ]
+        for write in writes:
+            write.result()
     return inventory
 
 
@@ -210,11 +289,11 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         cache.close()
     inventory = write_scan(Path(params.scan_dir) / args.source, scanned)
-    kept = int((inventory["status"] == "kept").sum())
+    kept = inventory["status"].to_pylist().count("kept")
     print(
         f"source '{args.source}': {len(inventory)} scanned, {kept} kept,"
         f" {len(inventory) - kept} rejected ({stats.processed} processed,"
-        f" {stats.cached} unchanged from the cache)"
+        f" {stats.cached} unchanged from the cache, {stats.unread} of them not re-read)"
     )
 
 

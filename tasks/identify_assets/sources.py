@@ -4,6 +4,9 @@ Each source yields `Listed` entries in path order. What can be decided without r
 symlink, a vendored folder, a file too large) comes back as a reject with its reason, and
 unreadable entries become rejects too, so every file the source holds is accounted for.
 Files a source's `exclude` globs match are left out on purpose and not listed.
+
+Each file also gets a fingerprint from the listing alone (stat fields, git blob id, S3 ETag):
+a file whose fingerprint the caller already knows (`unchanged`) is listed without being read.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import fnmatch
 import os
 import stat
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +35,33 @@ class Listed:
     commit: str | None = None
     reason: str | None = None  # rejected before reading
     data: bytes | None = None  # the raw bytes of a file that passed the listing checks
+    fingerprint: str | None = None  # changes whenever the bytes do; None: cannot tell cheaply
+
+
+Unchanged = Callable[[str, str], bool]  # (path, fingerprint) -> known: need not be read
+# Timestamps this close to the listing can still change within one tick of the file system's
+# clock without showing (git's "racily clean" files), so such a stat is no fingerprint.
+RACY_NS = 2_000_000_000
+
+
+def _never(path: str, fingerprint: str) -> bool:
+    return False
+
+
+def stat_fingerprint(info: os.stat_result, listed_at_ns: int) -> str | None:
+    """size, mtime, ctime, inode and device, or None while the timestamps are too recent."""
+    if max(info.st_mtime_ns, info.st_ctime_ns) >= listed_at_ns - RACY_NS:
+        return None
+    fields = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    return "stat:" + ":".join(map(str, fields))
+
+
+@dataclass(frozen=True)
+class _Walk:
+    source: DirSource
+    params: FilterParams
+    unchanged: Unchanged
+    listed_at_ns: int  # when the walk began: files stat'ed later are judged more strictly
 
 
 def display_name(name: str) -> str:
@@ -61,14 +92,21 @@ def _with_data(entry: Listed, data: bytes, params: FilterParams) -> Listed:
     if len(data) > params.max_file_bytes:
         reason = f"too_large: more than max_file_bytes {params.max_file_bytes} when read"
         return Listed(entry.path, len(data), entry.commit, reason)
-    return Listed(entry.path, len(data), entry.commit, None, data)
+    return Listed(entry.path, len(data), entry.commit, None, data, entry.fingerprint)
 
 
-def walk_directory(name: str, source: DirSource, params: FilterParams) -> Iterator[Listed]:
+def _fingerprinted(entry: Listed, fingerprint: str | None) -> Listed:
+    return Listed(entry.path, entry.size, entry.commit, entry.reason, None, fingerprint)
+
+
+def walk_directory(
+    name: str, source: DirSource, params: FilterParams, unchanged: Unchanged = _never
+) -> Iterator[Listed]:
     """Walk a directory iteratively (deep trees are fine); symlinks are recorded, not followed."""
     root = Path(source.path)
     if not root.is_dir():
         raise SourceError(f"source '{name}': directory {source.path!r} does not exist")
+    walk = _Walk(source, params, unchanged, time.time_ns())
     pending = [("", str(root))]
     while pending:
         rel_dir, real_dir = pending.pop()
@@ -81,13 +119,12 @@ def walk_directory(name: str, source: DirSource, params: FilterParams) -> Iterat
         subdirs = []
         for entry in entries:
             rel = f"{rel_dir}/{display_name(entry.name)}" if rel_dir else display_name(entry.name)
-            yield from _directory_entry(entry, rel, source, params, subdirs)
+            yield from _directory_entry(entry, rel, walk, subdirs)
         pending.extend(reversed(subdirs))
 
 
-def _directory_entry(
-    entry: os.DirEntry, rel: str, source: DirSource, params: FilterParams, subdirs: list
-) -> Iterator[Listed]:
+def _directory_entry(entry: os.DirEntry, rel: str, walk: _Walk, subdirs: list) -> Iterator[Listed]:
+    source, params = walk.source, walk.params
     try:
         info = entry.stat(follow_symlinks=False)
     except OSError as exc:
@@ -113,6 +150,10 @@ def _directory_entry(
         if listed.reason:
             yield listed
             return
+        listed = _fingerprinted(listed, stat_fingerprint(info, walk.listed_at_ns))
+        if listed.fingerprint and walk.unchanged(rel, listed.fingerprint):
+            yield listed
+            return
         try:
             data = _read_file(entry.path, params.max_file_bytes)
         except OSError as exc:
@@ -131,7 +172,9 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def read_git(name: str, source: GitSource, params: FilterParams) -> Iterator[Listed]:
+def read_git(
+    name: str, source: GitSource, params: FilterParams, unchanged: Unchanged = _never
+) -> Iterator[Listed]:
     """Files tracked at `source.ref`, read from git's object store; each row gets the commit."""
     root = Path(source.path)
     if not root.is_dir():
@@ -153,8 +196,8 @@ def read_git(name: str, source: GitSource, params: FilterParams) -> Iterator[Lis
         elif mode == "160000":
             yield Listed(path + "/", commit=commit, reason="submodule: not followed")
         else:
-            listed = _checked(path, int(size), params, commit)
-            if listed.reason:
+            listed = _fingerprinted(_checked(path, int(size), params, commit), f"git:{oid}")
+            if listed.reason or unchanged(path, listed.fingerprint):
                 yield listed
             else:
                 blobs.append((listed, oid))
@@ -186,7 +229,9 @@ def _cat_blobs(
         process.stdin.close()
 
 
-def read_s3(name: str, source: S3Source, params: FilterParams) -> Iterator[Listed]:
+def read_s3(
+    name: str, source: S3Source, params: FilterParams, unchanged: Unchanged = _never
+) -> Iterator[Listed]:
     """Objects under `bucket/prefix`; credentials come from the AWS environment or profile."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
@@ -207,8 +252,9 @@ def read_s3(name: str, source: S3Source, params: FilterParams) -> Iterator[Liste
         path = obj["Key"][len(source.prefix) :].lstrip("/")
         if not path or path.endswith("/") or _excluded(path, source.exclude):
             continue  # folder markers are not files
-        listed = _checked(path, int(obj["Size"]), params)
-        if listed.reason:
+        fingerprint = f"s3:{obj['Size']}:{obj['ETag']}:{obj['LastModified'].isoformat()}"
+        listed = _fingerprinted(_checked(path, int(obj["Size"]), params), fingerprint)
+        if listed.reason or unchanged(path, fingerprint):
             yield listed
             continue
         try:
@@ -220,10 +266,12 @@ def read_s3(name: str, source: S3Source, params: FilterParams) -> Iterator[Liste
         yield _with_data(listed, data, params)
 
 
-def iter_source(name: str, source: SourceParams, params: FilterParams) -> Iterator[Listed]:
-    """Every file of a configured source, kept for reading or rejected with a reason."""
+def iter_source(
+    name: str, source: SourceParams, params: FilterParams, unchanged: Unchanged = _never
+) -> Iterator[Listed]:
+    """Every file of a configured source: read, rejected with a reason, or known unchanged."""
     if isinstance(source, GitSource):
-        return read_git(name, source, params)
+        return read_git(name, source, params, unchanged)
     if isinstance(source, S3Source):
-        return read_s3(name, source, params)
-    return walk_directory(name, source, params)
+        return read_s3(name, source, params, unchanged)
+    return walk_directory(name, source, params, unchanged)

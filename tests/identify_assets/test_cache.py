@@ -19,3 +19,17 @@ def test_a_damaged_cache_is_skipped_with_a_warning(tmp_path, capsys):
     cache.put_many({"k": Processed("python")})
     assert cache.get_many(["k"]) == {}
     assert "scanning without it" in capsys.readouterr().err
+
+
+def test_fingerprints_are_kept_per_source_and_replaced_by_the_latest_scan(tmp_path):
+    cache = ResultCache(tmp_path)
+    cache.put_fingerprints("a", {"x.py": ("stat:1", "sha-x"), "gone.py": ("stat:2", "sha-g")})
+    cache.put_fingerprints("b", {"x.py": ("git:9", "sha-b")})
+    cache.put_fingerprints("a", {"x.py": ("stat:3", "sha-x2")})  # gone.py was deleted
+    cache.put_many({"k1": Processed("python")})
+    cache.close()
+
+    again = ResultCache(tmp_path)
+    assert again.fingerprints("a") == {"x.py": ("stat:3", "sha-x2")}
+    assert again.fingerprints("b") == {"x.py": ("git:9", "sha-b")}
+    assert again.has_many(["k1", "k2"]) == {"k1"}

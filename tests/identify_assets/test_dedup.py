@@ -1,8 +1,10 @@
 import random
 
+import numpy as np
 import pytest
+from datasketch import LeanMinHash, MinHashLSH
 
-from tasks.identify_assets.dedup import cluster, normalised_sha256, signature
+from tasks.identify_assets.dedup import band_params, cluster, normalised_sha256, signature
 
 
 @pytest.fixture
@@ -49,3 +51,54 @@ def test_clusters_keep_the_first_file_and_do_not_depend_on_anything_else(dedup):
     assert clusters == {"s:a": "s:a", "s:b": "s:a", "s:c": "s:a", "s:d": "s:d"}
     assert (duplicates["s:b"].how, duplicates["s:c"].how) == ("near_duplicate", "duplicate")
     assert cluster(ids, hashes, sigs, dedup) == (clusters, duplicates)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "num_perm"), [(0.7, 256), (0.5, 128), (0.85, 128), (0.6, 64), (0.9, 128)]
+)
+def test_the_lsh_bands_are_the_ones_datasketch_picks(threshold, num_perm):
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    assert band_params(threshold, num_perm) == (lsh.b, lsh.r)
+
+
+def datasketch_cluster(ids, hashes, sigs, dedup):
+    """The greedy clustering done with datasketch's own MinHashLSH: the reference."""
+    lsh = MinHashLSH(threshold=dedup.threshold, num_perm=dedup.num_perm)
+    first_by_hash, minhashes, cluster_of = {}, {}, {}
+    for asset_id, content_hash, data in zip(ids, hashes, sigs, strict=True):
+        first = first_by_hash.setdefault(content_hash, asset_id)
+        if first != asset_id:
+            cluster_of[asset_id] = cluster_of[first]
+            continue
+        values = np.frombuffer(data, dtype="<u4").astype(np.uint32)
+        minhash = LeanMinHash(seed=dedup.seed, hashvalues=values, scheme="affine32")
+        similar = [(minhash.jaccard(minhashes[o]), -ids.index(o), o) for o in lsh.query(minhash)]
+        similar = [entry for entry in similar if entry[0] >= dedup.threshold]
+        if similar:
+            cluster_of[asset_id] = max(similar)[2]
+            continue
+        lsh.insert(asset_id, minhash)
+        minhashes[asset_id] = minhash
+        cluster_of[asset_id] = asset_id
+    return cluster_of
+
+
+def test_clusters_match_datasketchs_lsh_on_families_of_edited_files(dedup):
+    rng = random.Random(7)
+    texts = []
+    for family in range(12):  # files edited more or less from a common ancestor
+        base = words(100 + family, 400)
+        for _ in range(rng.randrange(1, 6)):
+            edit = rng.choice([0.002, 0.01, 0.02, 0.04, 0.3])
+            texts.append(" ".join(w if rng.random() > edit else w + "x" for w in base))
+    texts += [texts[n] for n in rng.sample(range(len(texts)), 5)]  # exact copies
+    rng.shuffle(texts)
+    ids = [f"s:{n:03d}" for n in range(len(texts))]
+    hashes = [normalised_sha256(text) for text in texts]
+    sigs = [signature(text, dedup) for text in texts]
+
+    clusters, duplicates = cluster(ids, hashes, sigs, dedup)
+
+    assert clusters == datasketch_cluster(ids, hashes, sigs, dedup)
+    assert set(duplicates) == {asset_id for asset_id, rep in clusters.items() if rep != asset_id}
+    assert sum(d.how == "near_duplicate" for d in duplicates.values()) >= 10

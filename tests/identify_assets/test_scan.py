@@ -1,11 +1,14 @@
 import os
+import sqlite3
+import time
 
 import pytest
 import yaml
 
 from tasks.identify_assets import scan
 from tasks.identify_assets.cache import ResultCache
-from tasks.identify_assets.scan import scan_source, to_frames
+from tasks.identify_assets.scan import scan_source, to_tables
+from tasks.identify_assets.sources import RACY_NS
 from tasks.params import IdentifyAssetsParams
 from tests.support import REPO
 
@@ -55,7 +58,7 @@ def test_a_hostile_tree_never_crashes_and_every_file_is_accounted_for(
 ):
     step = step_with(repo_params, tmp_path, h=hostile)
     scanned, _ = scan_source("h", step)
-    inventory, contents, _ = to_frames(scanned)
+    inventory, contents, _ = (table.to_pandas() for table in to_tables(scanned))
     reasons = dict(zip(inventory["path"], inventory["reason"].fillna("kept"), strict=True))
 
     expected = {
@@ -95,7 +98,33 @@ def test_a_rescan_processes_only_new_or_changed_files(repo_params, tmp_path):
     second, warm = scan_source("s", step, cache)
 
     assert (cold.processed, cold.cached) == (20, 0)
-    assert (warm.processed, warm.cached) == (1, 19)
+    assert (warm.processed, warm.cached, warm.unread) == (1, 19, 0)  # all too new to trust stat
+    assert [f.row for f in first if f.row["path"] != "m3.py"] == [
+        f.row for f in second if f.row["path"] != "m3.py"
+    ]
+
+
+def test_settled_unchanged_files_are_not_read_again_unless_their_results_are_gone(
+    repo_params, tmp_path
+):
+    root = tmp_path / "src"
+    root.mkdir()
+    for n in range(10):
+        (root / f"m{n}.py").write_text(f"def f{n}(x):\n    return x * {n}\n")
+    time.sleep(RACY_NS / 1e9 + 0.1)
+    step = step_with(repo_params, tmp_path, s=root)
+    cache = ResultCache(step.cache_dir)
+    first, _ = scan_source("s", step, cache)
+
+    (root / "m3.py").write_text("def f3(x):\n    return x * 33\n")
+    second, warm = scan_source("s", step, cache)
+    with sqlite3.connect(cache.path) as db:
+        db.execute("DELETE FROM results")  # e.g. a cache pruned by hand
+    third, cold = scan_source("s", step, cache)
+
+    assert (warm.processed, warm.cached, warm.unread) == (1, 9, 9)
+    assert (cold.processed, cold.unread) == (10, 0)
+    assert [f.row for f in second] == [f.row for f in third]
     assert [f.row for f in first if f.row["path"] != "m3.py"] == [
         f.row for f in second if f.row["path"] != "m3.py"
     ]
@@ -118,7 +147,7 @@ def test_a_cached_result_is_never_reused_under_other_settings(repo_params, tmp_p
 
 def test_the_samples_keep_their_kinds_and_only_the_planted_junk_is_rejected(repo_params, tmp_path):
     step = repo_params.identify_assets.model_copy(update={"cache_dir": str(tmp_path / "c")})
-    inventory, _, _ = to_frames(scan_source("samples", step)[0])
+    inventory = to_tables(scan_source("samples", step)[0])[0].to_pandas()
     rows = inventory.set_index("path")
     rejected = set(rows.index[rows["status"] == "rejected"])
     tool_caches = {p for p in rejected if "cache" in p}  # a developer's .ruff_cache/ and the like

@@ -1,11 +1,12 @@
 import os
 import subprocess
+import time
 
 import boto3
 import pytest
 from pydantic import ValidationError
 
-from tasks.identify_assets.sources import SourceError, iter_source
+from tasks.identify_assets.sources import RACY_NS, SourceError, iter_source, stat_fingerprint
 from tasks.params import DirSource, GitSource, IdentifyAssetsParams, S3Source
 
 
@@ -79,6 +80,40 @@ def test_a_git_source_reads_only_tracked_files_at_the_commit(repo, filters):
     assert items["src/big.txt"].reason.startswith("too_large")
 
 
+def test_a_file_whose_fingerprint_the_caller_knows_is_listed_but_not_read(repo, filters):
+    first = listed(GitSource(type="git", path=str(repo)), filters)
+    fees = first["src/fees.py"].fingerprint
+
+    again = {
+        item.path: item
+        for item in iter_source(
+            "s",
+            GitSource(type="git", path=str(repo)),
+            filters,
+            unchanged=lambda path, fingerprint: (path, fingerprint) == ("src/fees.py", fees),
+        )
+    }
+
+    assert fees.startswith("git:") and first["src/fees.py"].data is not None
+    assert again["src/fees.py"].data is None and again["src/fees.py"].reason is None
+    assert again["src/fees.py"].fingerprint == fees
+    assert again[".gitignore"].data == b"*.log\n"  # other files are still read
+
+
+def test_a_stat_fingerprint_changes_with_the_bytes_and_is_withheld_while_racy(tmp_path):
+    path = tmp_path / "a.py"
+    path.write_text("x = 1\n")
+    info = os.stat(path)
+    later = time.time_ns() + RACY_NS + 1
+
+    assert stat_fingerprint(info, time.time_ns()) is None  # written this instant: not trusted
+    assert stat_fingerprint(info, later) == stat_fingerprint(os.stat(path), later)
+    time.sleep(0.05)
+    path.write_text("x = 2\n")  # same size; even with the old mtime put back, ctime moves
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert stat_fingerprint(os.stat(path), later + RACY_NS) != stat_fingerprint(info, later)
+
+
 def test_a_folder_that_is_not_a_git_repository_is_a_clear_error(tmp_path, filters):
     with pytest.raises(SourceError, match="source 'repo'"):
         listed(GitSource(type="git", path=str(tmp_path)), filters, name="repo")
@@ -141,6 +176,10 @@ def test_an_s3_prefix_is_listed_and_read_over_http(bucket, s3_endpoint, filters)
     assert items["svc.py"].data.startswith(b"def handler")
     assert items["node_modules/lib.js"].reason.startswith("excluded_dir")
     assert items["logo.png"].data is not None  # binary is decided when processing
+    assert items["svc.py"].fingerprint.startswith("s3:")
+    known = {path: item.fingerprint for path, item in items.items()}
+    again = iter_source("s", s3_source(s3_endpoint), filters, lambda p, f: known.get(p) == f)
+    assert all(item.data is None for item in again)  # unchanged objects are not fetched
 
 
 def test_a_missing_bucket_is_a_clear_error_naming_the_source(bucket, s3_endpoint, filters):
