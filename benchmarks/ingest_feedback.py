@@ -5,8 +5,10 @@ Generates schema-v1 events as JSONL in a temporary folder (a mix of accept / rej
 times the whole step: reading from the watermark, parsing, validation, de-duplication by event
 id, scrubbing (included: the step-1 scrubber on every text its fast pre-filter flags), the
 ledger commits, and regenerating every output (events / rejects Parquet, SFT / DPO / KTO
-JSONL, metrics). Then, on a smaller slice, interleaves our batch path with the per-record
-baseline (json.loads + event_problems + scrubbing every text) and prints the ratio.
+JSONL, metrics), printing wall and CPU seconds (the machine is shared: the load average says
+how much), and compares them with a floor, orjson parsing and writing back every line. Then,
+on smaller slices, alternates our batch path with the per-record baseline (json.loads +
+event_problems + scrubbing every text) and prints the ratio.
 
     python benchmarks/ingest_feedback.py [--events 1000000] [--slice 20000] [--repeats 3]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -105,13 +108,31 @@ def params_for(root: Path, batch_size: int):
     return load_params(path)
 
 
-def ours(root: Path, batch_size: int) -> tuple[float, float, object]:
+def ours(root: Path, batch_size: int) -> tuple[float, float, float, object]:
+    """Wall seconds of ingestion and of the outputs, CPU seconds of both, the tally."""
     params = params_for(root, batch_size)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     tally = ingest_sources(params)
     ingested = time.perf_counter()
-    write_outputs(params)
-    return ingested - start, time.perf_counter() - ingested, tally
+    write_outputs(params, tally)
+    wall = time.perf_counter()
+    return ingested - start, wall - ingested, time.process_time() - cpu, tally
+
+
+def parse_and_write_floor(inbox: Path, out: Path) -> tuple[float, float]:
+    """The least any ingestion does: parse every line and write it back out (orjson).
+
+    Returns wall and CPU seconds.
+    """
+    start, cpu = time.perf_counter(), time.process_time()
+    with out.open("wb") as fh:
+        for path in sorted(inbox.glob("*.jsonl")):
+            for line in path.read_bytes().splitlines():
+                try:
+                    fh.write(orjson.dumps(orjson.loads(line)) + b"\n")
+                except orjson.JSONDecodeError:
+                    continue
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def baseline(inbox: Path) -> float:
@@ -150,19 +171,25 @@ def main() -> None:
         size = generate(root / "inbox", args.events)
         print(f"generated {args.events:,} events ({size / 1e6:.0f} MB JSONL) in"
               f" {time.perf_counter() - started:.1f} s")  # fmt: skip
-        ingest_s, outputs_s, tally = ours(root, args.batch_size)
+        ingest_s, outputs_s, cpu_s, tally = ours(root, args.batch_size)
         total = ingest_s + outputs_s
         print(f"ours, {args.events:,} events: ingest (parse, validate, dedup, scrub, ledger)"
               f" {ingest_s:.1f} s + outputs (SFT/DPO/KTO, Parquet, metrics) {outputs_s:.1f} s"
-              f" = {total:.1f} s, {args.events / total:,.0f} events/s"
+              f" = {total:.1f} s wall ({cpu_s:.1f} s CPU; load average"
+              f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores),"
+              f" {args.events / total:,.0f} events/s"
               f" [{tally.events:,} ingested, {tally.rejects:,} rejected {tally.reasons}]"
               f" target <= 30 s: {'met' if total <= 30 else 'MISSED'}")  # fmt: skip
+        floor_s, floor_cpu_s = parse_and_write_floor(root / "inbox", Path(tmp) / "floor.jsonl")
+        print(f"floor (orjson parse + write of every line, nothing else) {floor_s:.1f} s wall"
+              f" ({floor_cpu_s:.1f} s CPU): the whole step costs {total / floor_s:.1f}x that"
+              f" ({cpu_s / floor_cpu_s:.1f}x in CPU)")  # fmt: skip
 
         ratios = []
         for repeat in range(args.repeats):
             part = Path(tmp) / f"slice-{repeat}"
             generate(part / "inbox", args.slice, files=2)
-            ingest_s, outputs_s, _ = ours(part, args.batch_size)
+            ingest_s, _, _, _ = ours(part, args.batch_size)
             base_s = baseline(part / "inbox")
             ratios.append(base_s / ingest_s)
             print(

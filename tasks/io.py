@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -46,12 +47,14 @@ def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
-    """Write rows as JSON lines; return how many were written."""
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]], compact: bool = False) -> int:
+    """Write rows as JSON lines (`compact`: orjson, no spaces); return how many were written."""
     count = 0
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # orjson is about 10x faster for files of millions of rows (feedback records).
+            line = orjson.dumps(row) if compact else json.dumps(row, ensure_ascii=False).encode()
+            fh.write(line + b"\n")
             count += 1
     return count
 

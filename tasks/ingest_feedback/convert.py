@@ -11,10 +11,11 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Iterable
 
+import numpy as np
 import orjson
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _JAVA_PUNCTUATION = re.compile(r"[{};]")
 
@@ -47,25 +48,72 @@ def split_user_turn(prompt_json: str) -> tuple[str, str]:
     return instruction.strip(), input_text.strip()
 
 
-def _merged(keys: Iterable[tuple], event_ids: Iterable[str], actions: Iterable[str]) -> dict:
-    """Distinct keys in first-seen order -> (every event id behind it, their actions)."""
-    merged: dict[tuple, tuple[list[str], set[str]]] = {}
-    for key, event_id, action in zip(keys, event_ids, actions, strict=True):
-        ids, seen_actions = merged.setdefault(key, ([], set()))
-        ids.append(event_id)
-        seen_actions.add(action)
-    return merged
+def _first_seen_groups(columns: list[pa.ChunkedArray]) -> np.ndarray:
+    # Per row, the number of its distinct key (the values of all `columns`), numbered in order
+    # of first appearance. Plain integer codes and numpy, so the order never depends on how a
+    # hash table or a thread pool happened to visit the rows.
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        encoded = column.combine_chunks().dictionary_encode(null_encoding="encode")
+        values = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        _, codes = np.unique(codes * len(encoded.dictionary) + values, return_inverse=True)
+    _, first_rows, codes = np.unique(codes, return_index=True, return_inverse=True)
+    rank = np.empty(len(first_rows), dtype=np.int64)
+    rank[np.argsort(first_rows, kind="stable")] = np.arange(len(first_rows))
+    return rank[codes.reshape(-1)]
 
 
-def sft_records(events: pd.DataFrame) -> list[dict]:
-    """SFT records in build_dataset's input form, with their event ids."""
-    kept = events[events["action"].isin(["accept", "edit"])]
-    answers = kept["edited_completion"].where(kept["action"] == "edit", kept["completion"])
-    keys = (
-        (task, *split_user_turn(prompt), answer)
-        for task, prompt, answer in zip(kept["task"], kept["prompt"], answers, strict=True)
+def _merged(table: pa.Table, keys: list[str]) -> pa.Table:
+    # Distinct `keys` in first-seen order, each with every event id behind it (`ids`, in row
+    # order) and whether any of them was an edit (`edited`).
+    if table.num_rows == 0:
+        empty = {"ids": pa.array([], pa.list_(pa.string())), "edited": pa.array([], pa.bool_())}
+        return (
+            table.select(keys)
+            .append_column("ids", empty["ids"])
+            .append_column("edited", empty["edited"])
+        )
+    groups = _first_seen_groups([table[key] for key in keys])
+    order = np.argsort(groups, kind="stable")  # rows by group, each group in row order
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups))])
+    is_edit = pc.equal(table["action"], "edit").to_numpy(zero_copy_only=False)[order]
+    ids = pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), table["event_id"].take(pa.array(order)).combine_chunks()
     )
-    merged = _merged(keys, kept["event_id"], kept["action"])
+    merged = table.select(keys).take(pa.array(order[offsets[:-1]]))
+    merged = merged.append_column("ids", ids)
+    return merged.append_column("edited", pa.array(np.logical_or.reduceat(is_edit, offsets[:-1])))
+
+
+def _of_actions(events: pa.Table, *actions: str) -> pa.Table:
+    return events.filter(pc.is_in(events["action"], pa.array(actions)))
+
+
+def _distinct_prompts(prompts: pa.ChunkedArray) -> tuple[list[str], pa.Array]:
+    # Distinct prompt texts and, per row, the index of its prompt among them.
+    encoded = prompts.combine_chunks().dictionary_encode()
+    return encoded.dictionary.to_pylist(), encoded.indices
+
+
+def sft_records(events: pa.Table) -> list[dict]:
+    """SFT records in build_dataset's input form, with their event ids."""
+    kept = _of_actions(events, "accept", "edit")
+    answers = pc.if_else(
+        pc.equal(kept["action"], "edit"), kept["edited_completion"], kept["completion"]
+    )
+    prompts, prompt_index = _distinct_prompts(kept["prompt"])
+    turns = [split_user_turn(prompt) for prompt in prompts]  # each distinct prompt once
+    keyed = pa.table(
+        {
+            "task": kept["task"],
+            "instruction": pa.array([t[0] for t in turns]).take(prompt_index),
+            "input": pa.array([t[1] for t in turns]).take(prompt_index),
+            "answer": answers,
+            "event_id": kept["event_id"],
+            "action": kept["action"],
+        }
+    )
+    merged = _merged(keyed, ["task", "instruction", "input", "answer"]).to_pydict()
     return [
         {
             "instruction": instruction,
@@ -74,32 +122,42 @@ def sft_records(events: pd.DataFrame) -> list[dict]:
             "task": task,
             "language": answer_language(task, answer),
             "asset_id": f"feedback:{ids[0]}",
-            "origin": "feedback_edit" if "edit" in actions else "feedback_accept",
+            "origin": "feedback_edit" if edited else "feedback_accept",
             "event_ids": ids,
         }
-        for (task, instruction, input_text, answer), (ids, actions) in merged.items()
+        for task, instruction, input_text, answer, ids, edited in zip(*merged.values(), strict=True)
     ]
 
 
-def dpo_pairs(events: pd.DataFrame) -> list[dict]:
+def _prompt_messages(prompts: list[str]) -> list[list[dict]]:
+    parsed = {prompt: orjson.loads(prompt) for prompt in dict.fromkeys(prompts)}
+    return [parsed[prompt] for prompt in prompts]
+
+
+def dpo_pairs(events: pa.Table) -> list[dict]:
     """Preference pairs from edits: chosen = the user's edit, rejected = the model's answer."""
-    edits = events[events["action"] == "edit"]
-    columns = [edits[c] for c in ("task", "prompt", "edited_completion", "completion")]
-    merged = _merged(zip(*columns, strict=True), edits["event_id"], edits["action"])
+    merged = _merged(
+        _of_actions(events, "edit"), ["task", "prompt", "edited_completion", "completion"]
+    ).to_pydict()
+    prompts = _prompt_messages(merged["prompt"])
     return [
-        {"prompt": orjson.loads(prompt), "chosen": chosen, "rejected": rejected, "task": task,
-         "event_ids": ids}
-        for (task, prompt, chosen, rejected), (ids, _) in merged.items()
+        {"prompt": prompt, "chosen": chosen, "rejected": rejected, "task": task, "event_ids": ids}
+        for task, prompt, chosen, rejected, ids in zip(
+            merged["task"], prompts, merged["edited_completion"], merged["completion"],
+            merged["ids"], strict=True)
     ]  # fmt: skip
 
 
-def kto_examples(events: pd.DataFrame) -> list[dict]:
+def kto_examples(events: pa.Table) -> list[dict]:
     """Unpaired examples: accepted answers labelled true, rejected answers labelled false."""
-    rated = events[events["action"].isin(["accept", "reject"])]
-    columns = [rated["task"], rated["prompt"], rated["completion"], rated["action"] == "accept"]
-    merged = _merged(zip(*columns, strict=True), rated["event_id"], rated["action"])
+    rated = _of_actions(events, "accept", "reject")
+    rated = rated.append_column("label", pc.equal(rated["action"], "accept"))
+    merged = _merged(rated, ["task", "prompt", "completion", "label"]).to_pydict()
+    prompts = _prompt_messages(merged["prompt"])
     return [
-        {"prompt": orjson.loads(prompt), "completion": completion, "label": bool(label),
-         "task": task, "event_ids": ids}
-        for (task, prompt, completion, label), (ids, _) in merged.items()
+        {"prompt": prompt, "completion": completion, "label": label, "task": task,
+         "event_ids": ids}
+        for task, prompt, completion, label, ids in zip(
+            merged["task"], prompts, merged["completion"], merged["label"], merged["ids"],
+            strict=True)
     ]  # fmt: skip

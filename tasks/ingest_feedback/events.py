@@ -16,6 +16,10 @@ EVENT_COLUMNS = [
     "action", "edited_completion", "latency_ms", "client", "user", "source_file", "line",
 ]  # fmt: skip
 _HASHED_USER = re.compile(r"[0-9a-f]{64}")
+_CHECKED = (
+    "schema_version", "event_id", "model_version", "task", "completion", "client", "timestamp",
+    "prompt", "action", "edited_completion", "latency_ms", "user",
+)  # fmt: skip
 
 
 def _timestamp_ok(value: Any) -> bool:
@@ -68,48 +72,53 @@ def event_row(event: dict, source_file: str, line: int) -> dict:
 
 
 def _prompt_ok(prompt: Any) -> bool:
-    return (
-        isinstance(prompt, list)
-        and bool(prompt)
-        and all(
-            isinstance(m, dict)
-            and isinstance(m.get("role"), str)
-            and isinstance(m.get("content"), str)
-            for m in prompt
-        )
-        and any(m["role"] == "user" for m in prompt)
-    )
+    # One pass, no generators: this runs once per event.
+    if not isinstance(prompt, list):
+        return False
+    has_user = False
+    for message in prompt:
+        if not isinstance(message, dict):
+            return False
+        role = message.get("role")
+        if not isinstance(role, str) or not isinstance(message.get("content"), str):
+            return False
+        has_user = has_user or role == "user"
+    return has_user
 
 
-def _non_empty(values: list[Any]) -> np.ndarray:
+def _non_empty(values: tuple[Any, ...]) -> np.ndarray:
     return np.array([type(v) is str and not (v == "" or v.isspace()) for v in values], dtype=bool)
+
+
+def _timestamps_ok(values: tuple[Any, ...]) -> np.ndarray:
+    # Stamps repeat within a batch (bursts, coarse clocks): parse each distinct one once.
+    distinct = list(dict.fromkeys(v for v in values if type(v) is str))
+    stamps = pd.Series(distinct, dtype=object).str.replace("Z", "+00:00", regex=False)
+    parsed = pd.to_datetime(stamps, format="ISO8601", errors="coerce", utc=True).notna()
+    good = {stamp for stamp, ok in zip(distinct, parsed, strict=True) if ok}
+    return np.array([type(v) is str and v in good for v in values], dtype=bool)
 
 
 def valid_mask(events: list[Any]) -> np.ndarray:
     """Column-wise version of `event_problems(e) == []` for many events at once (fast path)."""
     if not events:
         return np.zeros(0, dtype=bool)
-    rows = [e if type(e) is dict else {} for e in events]
+    not_dict: dict[str, Any] = {}
+    rows = [tuple(map((e if type(e) is dict else not_dict).get, _CHECKED)) for e in events]
+    column = dict(zip(_CHECKED, zip(*rows, strict=True), strict=True))
     ok = np.array([type(e) is dict for e in events], dtype=bool)
-
-    def column(key: str) -> list[Any]:
-        return [r.get(key) for r in rows]
-
-    ok &= np.array([type(v) is int and v == SCHEMA_VERSION for v in column("schema_version")])
+    ok &= np.array([type(v) is int and v == SCHEMA_VERSION for v in column["schema_version"]])
     for key in ("event_id", "model_version", "task", "completion", "client"):
-        ok &= _non_empty(column(key))
-    stamps = pd.Series([v if type(v) is str else None for v in column("timestamp")], dtype=object)
-    stamps = stamps.str.replace("Z", "+00:00", regex=False)
-    ok &= pd.to_datetime(stamps, format="ISO8601", errors="coerce", utc=True).notna().to_numpy()
-    ok &= np.array([_prompt_ok(p) for p in column("prompt")], dtype=bool)
-    actions = column("action")
-    edited = column("edited_completion")
+        ok &= _non_empty(column[key])
+    ok &= _timestamps_ok(column["timestamp"])
+    ok &= np.array([_prompt_ok(p) for p in column["prompt"]], dtype=bool)
+    edited = column["edited_completion"]
     has_edit = _non_empty(edited)
     ok &= np.array(
         [a in ACTIONS and (has if a == "edit" else e is None or e == "")
-         for a, e, has in zip(actions, edited, has_edit, strict=True)], dtype=bool
+         for a, e, has in zip(column["action"], edited, has_edit, strict=True)], dtype=bool
     )  # fmt: skip
-    ok &= np.array([_latency_ok(v) for v in column("latency_ms")], dtype=bool)
+    ok &= np.array([_latency_ok(v) for v in column["latency_ms"]], dtype=bool)
     user_ok = _HASHED_USER.fullmatch
-    ok &= np.array([type(v) is str and user_ok(v) is not None for v in column("user")], dtype=bool)
+    ok &= np.array([type(v) is str and user_ok(v) is not None for v in column["user"]], dtype=bool)
     return ok

@@ -3,7 +3,8 @@
 One SQLite file. `event_id` is the events table's primary key, so no event can be stored
 twice, and each batch commits its events, its rejects and its watermark in one transaction:
 a run killed at any point leaves the ledger at the end of the last whole batch, and the next
-run starts exactly there. Everything the stage outputs is regenerated from this file.
+run starts exactly there. Everything the stage outputs is regenerated from this file (a run's
+own new events straight from memory, the rows it has just committed).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
 
 from tasks.ingest_feedback.sources import Chunk, Watermark
 
@@ -22,6 +23,10 @@ STORED_COLUMNS = [
     "line", "redactions",
 ]  # fmt: skip
 REJECT_COLUMNS = ["source", "source_file", "line", "event_id", "reason"]
+_TYPES = {"schema_version": pa.int64(), "latency_ms": pa.float64(), "line": pa.int64()}
+EVENTS_SCHEMA = pa.schema([(name, _TYPES.get(name, pa.string())) for name in STORED_COLUMNS])
+REJECTS_SCHEMA = pa.schema([(name, _TYPES.get(name, pa.string())) for name in REJECT_COLUMNS])
+_FETCH_ROWS = 100_000  # rows turned into Arrow columns at a time: bounded Python objects
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -43,8 +48,13 @@ CREATE TABLE IF NOT EXISTS watermarks (
 def open_ledger(ledger_dir: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) the ledger in `ledger_dir`."""
     Path(ledger_dir).mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(Path(ledger_dir) / LEDGER_FILE)
+    # `ingest` commits on a helper thread, one statement at a time, never two threads at once.
+    connection = sqlite3.connect(Path(ledger_dir) / LEDGER_FILE, check_same_thread=False)
     connection.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut too
+    connection.execute("PRAGMA page_size = 16384")  # rows of ~1 KB: fewer splits (new files)
+    # event_id's index takes ids in no particular order: with SQLite's default 2 MB page cache
+    # a large batch keeps evicting and re-reading index pages. 256 MB at most, only as used.
+    connection.execute("PRAGMA cache_size = -262144")
     connection.executescript(_SCHEMA)
     return connection
 
@@ -57,10 +67,10 @@ def watermarks(connection: sqlite3.Connection, source: str) -> dict[str, Waterma
     return {piece: Watermark(offset, lines, etag) for piece, offset, lines, etag in rows}
 
 
-def known_event_ids(connection: sqlite3.Connection) -> dict[str, str]:
-    """Every ingested event id -> where it was first read (`source/file:line`)."""
+def known_event_ids(connection: sqlite3.Connection) -> dict[str, tuple[str, str, int]]:
+    """Every ingested event id -> where it was first read: (source, file, line)."""
     rows = connection.execute("SELECT event_id, source, source_file, line FROM events")
-    return {event_id: f"{src}/{name}:{line}" for event_id, src, name, line in rows}
+    return {event_id: (src, name, line) for event_id, src, name, line in rows}
 
 
 def commit_batch(
@@ -78,13 +88,34 @@ def commit_batch(
         )
 
 
-def all_events(connection: sqlite3.Connection) -> pd.DataFrame:
-    """Every ingested event in ingestion order."""
-    query = f"SELECT {', '.join(STORED_COLUMNS)} FROM events ORDER BY rowid"
-    return pd.read_sql_query(query, connection)
+def as_batch(rows: list[tuple], schema: pa.Schema = EVENTS_SCHEMA) -> pa.RecordBatch:
+    """Ledger rows (tuples in the table's column order) as an Arrow record batch."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    arrays = [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)]
+    return pa.record_batch(arrays, schema=schema)
 
 
-def all_rejects(connection: sqlite3.Connection) -> pd.DataFrame:
+def _table(connection: sqlite3.Connection, query: str, schema: pa.Schema) -> pa.Table:
+    cursor = connection.execute(query)
+    batches = []
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        batches.append(as_batch(rows, schema))
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def last_event_row(connection: sqlite3.Connection) -> int:
+    """The rowid of the latest ingested event (0 when there is none)."""
+    return connection.execute("SELECT coalesce(max(rowid), 0) FROM events").fetchone()[0]
+
+
+def all_events(connection: sqlite3.Connection, up_to_row: int | None = None) -> pa.Table:
+    """Every ingested event (up to rowid `up_to_row`, when given) in ingestion order."""
+    where = "" if up_to_row is None else f" WHERE rowid <= {int(up_to_row)}"
+    query = f"SELECT {', '.join(STORED_COLUMNS)} FROM events{where} ORDER BY rowid"
+    return _table(connection, query, EVENTS_SCHEMA)
+
+
+def all_rejects(connection: sqlite3.Connection) -> pa.Table:
     """Every rejected line in ingestion order."""
     query = f"SELECT {', '.join(REJECT_COLUMNS)} FROM rejects ORDER BY rowid"
-    return pd.read_sql_query(query, connection)
+    return _table(connection, query, REJECTS_SCHEMA)

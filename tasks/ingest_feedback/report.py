@@ -37,8 +37,10 @@ def daily_rates(events: pd.DataFrame) -> list[dict[str, Any]]:
     """Rates per UTC day and model version, oldest first (a DVC plot over time)."""
     if events.empty:
         return []
-    days = pd.to_datetime(events["timestamp"], format="ISO8601", utc=True).dt.strftime("%Y-%m-%d")
-    frame = events.assign(day=days)
+    # Timestamps repeat (events arrive in bursts): parse each distinct one once.
+    codes, stamps = pd.factorize(events["timestamp"])
+    days = pd.to_datetime(stamps, format="ISO8601", utc=True).strftime("%Y-%m-%d")
+    frame = events.assign(day=days.to_numpy()[codes])
     return [
         {"day": day, "model_version": model, **_rates(group["action"])}
         for (day, model), group in frame.groupby(["day", "model_version"])

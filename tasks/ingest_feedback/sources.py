@@ -63,7 +63,7 @@ def chunks(
     offset, number = start.offset, start.lines
     for at in range(0, len(lines), size):
         batch = lines[at : at + size]
-        offset = min(offset + sum(len(line) + 1 for line in batch), start.offset + tail_at)
+        offset = min(offset + sum(map(len, batch)) + len(batch), start.offset + tail_at)
         number += len(batch)
         end = Watermark(offset, number, etag)
         yield Chunk(source, piece, batch, number - len(batch) + 1, end)

@@ -1,17 +1,16 @@
 import json
 
-import pandas as pd
+import pyarrow as pa
 
 from tasks.ingest_feedback.convert import dpo_pairs, kto_examples, sft_records, split_user_turn
+from tasks.ingest_feedback.ledger import EVENTS_SCHEMA
 from tasks.prompting import user_message
 from tests.ingest_feedback.factory import event
 
 
-def events_frame(*events) -> pd.DataFrame:
-    return pd.DataFrame(
-        [e | {"prompt": json.dumps(e["prompt"]), "edited_completion": e["edited_completion"]}
-         for e in events]
-    )  # fmt: skip
+def events_frame(*events) -> pa.Table:
+    rows = [e | {"prompt": json.dumps(e["prompt"])} for e in events]
+    return pa.Table.from_pylist(rows, schema=EVENTS_SCHEMA)  # as the ledger gives them
 
 
 EDIT = event(event_id="e2", action="edit", edited_completion="def fee():\n    return 2\n")
@@ -61,3 +60,20 @@ def test_given_an_accept_and_an_edit_to_the_same_answer_when_converted_then_one_
     )
     [record] = sft_records(events_frame(event(), same))
     assert record["event_ids"] == ["e1", "e6"] and record["origin"] == "feedback_edit"
+
+
+def test_given_no_events_when_converted_then_there_are_no_records():
+    empty = events_frame()
+    assert sft_records(empty) == [] and dpo_pairs(empty) == [] and kto_examples(empty) == []
+
+
+def test_given_the_same_events_in_other_batches_when_converted_then_the_records_are_identical():
+    events = [event(event_id=f"e{n}", completion=f"return {n % 3}") for n in range(9)]
+    events += [EDIT | {"event_id": f"x{n}"} for n in range(3)]
+    whole = events_frame(*events)
+    split = pa.concat_tables([events_frame(*events[:4]), events_frame(*events[4:])])
+    assert sft_records(split) == sft_records(whole)
+    assert [r["event_ids"] for r in sft_records(whole)] == [
+        ["e0", "e3", "e6"], ["e1", "e4", "e7"], ["e2", "e5", "e8"], ["x0", "x1", "x2"]
+    ]  # fmt: skip
+    assert dpo_pairs(split) == dpo_pairs(whole) and kto_examples(split) == kto_examples(whole)

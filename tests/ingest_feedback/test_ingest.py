@@ -1,6 +1,13 @@
+import gc
 import json
+import sqlite3
+from contextlib import closing
 
-from tasks.ingest_feedback.ingest import process_chunk, reject_kind
+import pyarrow as pa
+import pytest
+
+from tasks.ingest_feedback import ledger
+from tasks.ingest_feedback.ingest import gc_paused, ingest, process_chunk, reject_kind
 from tasks.ingest_feedback.sources import Chunk, Watermark
 from tests.ingest_feedback.factory import event
 
@@ -11,7 +18,7 @@ def chunk(*lines) -> Chunk:
 
 
 def test_given_duplicates_and_bad_lines_when_processed_then_each_is_stored_once_or_rejected():
-    seen = {"old": "inbox/earlier.jsonl:4"}
+    seen = {"old": ("inbox", "earlier.jsonl", 4)}
     events, rejects = process_chunk(
         chunk(
             event(),
@@ -50,3 +57,36 @@ def test_given_secrets_in_an_event_when_processed_then_only_scrubbed_text_is_sto
     assert "sk_live_abcdefghijklmnop1234" not in stored
     counts = json.loads(row[-1])
     assert counts["EMAIL"] == 1 and counts["PASSWORD"] == 1 and sum(counts.values()) == 3
+
+
+REASONS = {"invalid_json": 1, "duplicate": 1}
+
+
+def test_given_batches_when_ingested_then_the_new_events_in_memory_equal_the_ledger(tmp_path):
+    lines = [event(event_id=f"e{n}", latency_ms=n) for n in range(7)] + ["{broken", event()]
+    raw = [(line if isinstance(line, str) else json.dumps(line)).encode() for line in lines]
+    batches = [Chunk("inbox", "a.jsonl", raw[at : at + 3], at + 1, Watermark(at + 3, at + 3))
+               for at in range(0, len(raw), 3)]  # fmt: skip
+    with closing(ledger.open_ledger(tmp_path)) as connection:
+        tally = ingest(connection, batches, {})
+        stored = ledger.all_events(connection)
+        marks = ledger.watermarks(connection, "inbox")
+    assert (tally.events, tally.rejects, tally.reasons) == (7, 2, REASONS)
+    assert pa.Table.from_batches(tally.new_events).equals(stored)
+    assert stored["event_id"].to_pylist() == [f"e{n}" for n in range(7)]
+    assert marks == {"a.jsonl": Watermark(9, 9)}  # the last batch's watermark, committed
+
+
+def test_given_a_failing_commit_when_ingesting_then_the_error_reaches_the_caller(tmp_path):
+    batch = Chunk("inbox", "a.jsonl", [json.dumps(event()).encode()], 1, Watermark(1, 1))
+    connection = ledger.open_ledger(tmp_path)
+    connection.close()  # every commit now fails on the committer thread
+    with pytest.raises(sqlite3.ProgrammingError):
+        ingest(connection, [batch], {})
+
+
+def test_given_the_collector_on_when_paused_then_it_is_off_inside_and_back_on_after():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()

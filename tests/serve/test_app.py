@@ -9,7 +9,7 @@ import pytest
 import yaml
 from openai import OpenAI
 
-from tasks.io import read_parquet
+from tasks.io import read_jsonl, read_parquet
 from tasks.params import load_params
 from tests.serve.server import thread_server
 from tests.support import REPO
@@ -153,6 +153,11 @@ def test_feedback_events_are_written_once_and_step_6_ingests_them(server, client
     assert {"ev-accept", "ev-edit"} <= set(events["event_id"])
     assert read_parquet(load_params(params_file).ingest_feedback.rejects).empty
     assert set(events.loc[events["event_id"] == "ev-edit", "task"]) == {"write_test"}
+    records = read_jsonl(load_params(params_file).ingest_feedback.records)
+    [from_edit] = [r for r in records if r["event_ids"] == ["ev-edit"]]
+    assert from_edit["output"] == posts[1]["edited_completion"]
+    assert from_edit["origin"] == "feedback_edit" and from_edit["task"] == "write_test"
+    assert from_edit["instruction"] and from_edit["asset_id"] == "feedback:ev-edit"
 
 
 def test_with_an_api_key_requests_need_the_bearer_token(tiny_export, tmp_path):
