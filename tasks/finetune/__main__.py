@@ -10,14 +10,25 @@ from pathlib import Path
 from tasks.base_model import resolve
 from tasks.finetune.checkpoint import run_key
 from tasks.finetune.train import train
-from tasks.io import read_jsonl, write_json
-from tasks.params import load_params, step_parser
+from tasks.io import read_json, read_jsonl, write_json
+from tasks.params import Params, load_params, step_parser
 
 # What `dvc metrics` shows; the full record (resume point, data-order digest) is trainer_state.
 METRICS = [
     *("steps", "first_loss", "last_loss", "start_loss", "end_loss", "train_records"),
     *("tokens", "answer_tokens", "seconds", "tokens_per_second", "device", "processes"),
 ]
+
+
+def consumed(params: Params) -> dict | None:
+    """The feedback / asset snapshot of step 6's latest decision: what this training saw.
+
+    Step 6 counts "new" feedback from it, so the retrain trigger moves on only when a model was
+    actually trained, not each time ingestion decides (an hourly ingestion decides many times
+    a day). Read here without being a DVC dep: it is bookkeeping, not an input of training.
+    """
+    decision = Path(params.ingest_feedback.retrain_decision)
+    return read_json(decision)["snapshot"] if decision.exists() else None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     Path(step.adapter_dir).mkdir(parents=True, exist_ok=True)
     model.save_pretrained(step.adapter_dir)
     state = asdict(result) | {"tokens_per_second": round(result.tokens_per_second, 2)}
-    write_json(step.trainer_state, state | {"run_key": key, "params": step.model_dump()})
+    record = {"run_key": key, "params": step.model_dump(), "feedback_snapshot": consumed(params)}
+    write_json(step.trainer_state, state | record)
     write_json(step.metrics, {k: v for k, v in state.items() if k in METRICS})
     shutil.rmtree(run_dir, ignore_errors=True)  # the adapter is saved: checkpoints are spent
     if result.resumed_from_step:

@@ -10,7 +10,6 @@ numpy) rather than record by record (benchmarks/ingest_feedback.py times a milli
 from __future__ import annotations
 
 from contextlib import closing
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -18,7 +17,6 @@ from tasks.ingest_feedback import ledger
 from tasks.ingest_feedback.convert import dpo_pairs, kto_examples, sft_records
 from tasks.ingest_feedback.ingest import Tally, gc_paused, ingest
 from tasks.ingest_feedback.report import (
-    BASELINE_FILE,
     assets_digest,
     daily_rates,
     load_baseline,
@@ -83,10 +81,9 @@ def _write_outputs(params: Params, tally: Tally | None) -> dict:
         "sft_records": len(records),
         "assets_digest": assets_digest(params.identify_assets.inventory),
     }
-    decision = retrain_decision(snapshot, load_baseline(step.ledger_dir), step.retrain)
+    baseline = load_baseline(params.finetune.trainer_state)
+    decision = retrain_decision(snapshot, baseline, step.retrain)
     write_json(step.retrain_decision, decision)
-    if decision["retrain"]:
-        write_json(Path(step.ledger_dir) / BASELINE_FILE, snapshot)
     return decision
 
 

@@ -12,7 +12,6 @@ from tasks.io import read_json, read_parquet
 from tasks.params import RetrainParams
 
 ACTION_RATES = {"accept": "accept_rate", "edit": "edit_rate", "reject": "reject_rate"}
-BASELINE_FILE = "retrain_baseline.json"  # in the ledger folder: what the last retrain saw
 
 
 def _rates(actions: pd.Series) -> dict[str, float | int]:
@@ -96,7 +95,7 @@ def retrain_decision(
     }
 
 
-def load_baseline(ledger_dir: str | Path) -> dict[str, Any] | None:
-    """The snapshot taken at the last decision to retrain, if any."""
-    path = Path(ledger_dir) / BASELINE_FILE
-    return read_json(path) if path.exists() else None
+def load_baseline(trainer_state: str | Path) -> dict[str, Any] | None:
+    """The snapshot the last training consumed (fine-tune's trainer state), if any."""
+    path = Path(trainer_state)
+    return read_json(path).get("feedback_snapshot") if path.exists() else None

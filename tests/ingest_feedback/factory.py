@@ -51,6 +51,7 @@ def feedback_params(root: Path, sources: dict | None = None, **step) -> Params:
     raw = yaml.safe_load((REPO / "params.yaml").read_text())
     raw["ingest_feedback"] |= out  # sources replaced outright, not merged with the repo's
     raw["identify_assets"]["inventory"] = str(root / "inventory.parquet")
+    raw["finetune"]["trainer_state"] = str(root / "trainer_state.json")  # the retrain baseline
     raw["gates"]["report_dir"] = str(root / "reports")
     raw["gates"]["suite_dir"] = str(REPO / "expectations")
     path = root / "params.yaml"

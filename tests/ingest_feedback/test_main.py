@@ -10,9 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tasks.finetune.__main__ import consumed
 from tasks.gates import GateFailed, run_gate
 from tasks.ingest_feedback.__main__ import main
 from tasks.ingest_feedback.ledger import LEDGER_FILE
+from tasks.io import write_json
 from tests.ingest_feedback.factory import event, feedback_params, write_events
 from tests.support import REPO
 
@@ -40,7 +42,9 @@ def test_given_the_sample_inbox_when_ingested_twice_then_events_are_stored_once(
     shutil.copy(SAMPLES / "2026-11-01.jsonl", tmp_path / "inbox" / "copy.jsonl")  # resent
     second = run_step(tmp_path, capsys)
     assert "0 events ingested, 7 rejected (duplicate=7)" in second
-    assert "feedback: no retrain: only 0 new events" in second
+    assert "no retrain recorded yet" in second  # no model has been trained on the feedback yet
+    write_json(params.finetune.trainer_state, {"feedback_snapshot": consumed(params)})  # trained
+    assert "feedback: no retrain: only 0 new events" in run_step(tmp_path, capsys)
     after = outputs(params)
     assert {k: v for k, v in after.items() if k != "rejects"} == {
         k: v for k, v in before.items() if k != "rejects"

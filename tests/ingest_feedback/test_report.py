@@ -1,6 +1,12 @@
 import pandas as pd
 
-from tasks.ingest_feedback.report import daily_rates, online_metrics, retrain_decision
+from tasks.ingest_feedback.report import (
+    daily_rates,
+    load_baseline,
+    online_metrics,
+    retrain_decision,
+)
+from tasks.io import write_json
 from tasks.params import RetrainParams
 
 RULES = RetrainParams(min_new_events=10, min_new_sft_records=5, on_new_assets=True, always=False)
@@ -53,3 +59,12 @@ def test_given_enough_new_events_or_new_assets_when_deciding_then_yes_with_the_r
     always = RULES.model_copy(update={"always": True})
     assert retrain_decision(SNAPSHOT, SNAPSHOT, always)["retrain"]
     assert not retrain_decision(SNAPSHOT, SNAPSHOT, RULES)["retrain"]
+
+
+def test_the_retrain_baseline_is_the_snapshot_the_last_fine_tune_consumed(tmp_path):
+    state = tmp_path / "trainer_state.json"
+    assert load_baseline(state) is None  # nothing trained yet
+    write_json(state, {"steps": 4})
+    assert load_baseline(state) is None  # trained before feedback was recorded
+    write_json(state, {"steps": 4, "feedback_snapshot": SNAPSHOT})
+    assert load_baseline(state) == SNAPSHOT
