@@ -24,8 +24,7 @@ def _gate_lines(params: Params) -> list[str]:
     return lines
 
 
-def summary(params: Params) -> str:
-    """Plain-text summary of the latest outputs of every step."""
+def _assets_lines(params: Params) -> list[str]:
     inventory = read_parquet(params.identify_assets.inventory)
     kept = int((inventory["status"] == "kept").sum())
     reasons = (
@@ -34,21 +33,18 @@ def summary(params: Params) -> str:
         .str[0]
         .value_counts()
     )
+    return [
+        f"Assets: {len(inventory)} scanned, {kept} kept, {len(inventory) - kept} rejected"
+        + (f" ({', '.join(f'{r}={n}' for r, n in reasons.items())})" if len(reasons) else "")
+    ]
+
+
+def _feedback_lines(params: Params) -> list[str]:
     events = read_parquet(params.ingest_feedback.events)
     feedback_rejects = read_parquet(params.ingest_feedback.rejects)
     feedback_rates = read_json(params.ingest_feedback.metrics)["overall"]
     retrain = read_json(params.ingest_feedback.retrain_decision)
-    records = read_parquet(params.build_dataset.records)
-    splits = records["split"].value_counts()
-    per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
-    training = read_json(params.finetune.metrics)
-    metrics = read_json(params.evaluate.metrics)
-    manifest = read_json(Path(params.export.bundle_dir) / "manifest.json")
-
-    lines = [
-        "== Flywheel summary ==",
-        f"Assets: {len(inventory)} scanned, {kept} kept, {len(inventory) - kept} rejected"
-        + (f" ({', '.join(f'{r}={n}' for r, n in reasons.items())})" if len(reasons) else ""),
+    return [
         f"Feedback: {len(events)} events ingested, {len(feedback_rejects)} rejected"
         + (
             f" (accepted {feedback_rates['accept_rate']:.0%},"
@@ -58,22 +54,29 @@ def summary(params: Params) -> str:
             else ""
         ),
         f"Retrain: {'yes' if retrain['retrain'] else 'no'} ({'; '.join(retrain['reasons'])})",
-        f"Records: {len(records)} ({', '.join(f'{s}={n}' for s, n in splits.items())})",
     ]
-    lines += [
+
+
+def _records_lines(params: Params) -> list[str]:
+    records = read_parquet(params.build_dataset.records)
+    splits = records["split"].value_counts()
+    per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
+    return [f"Records: {len(records)} ({', '.join(f'{s}={n}' for s, n in splits.items())})"] + [
         f"  {task:<32} train={row.get('train', 0):>4}  eval={row.get('eval', 0):>3}"
         for task, row in per_task.iterrows()
     ]
-    lines += ["Gates:", *_gate_lines(params)]
-    lines.append(
+
+
+def _training_lines(params: Params) -> list[str]:
+    training = read_json(params.finetune.metrics)
+    metrics = read_json(params.evaluate.metrics)
+    lines = [
         f"Training: {training['steps']} steps on {training['train_records']} records, loss "
         f"{training['start_loss']:.3f} -> {training['end_loss']:.3f} (mean of first / last steps), "
-        f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}"
-    )
-    lines.append(
+        f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}",
         f"  {'Per task, base -> tuned:':<32} {'primary metric':<28} {'format validity':<16} "
-        "answer loss"
-    )
+        "answer loss",
+    ]
     tasks = [task for task in metrics["tuned"] if task != "overall"] + ["overall"]
     for task in tasks:
         base, tuned = metrics["base"][task], metrics["tuned"][task]
@@ -87,11 +90,31 @@ def summary(params: Params) -> str:
     if regurgitation:
         rates = ", ".join(f"{model} {rate:.2f}" for model, rate in regurgitation.items())
         lines.append(f"  {'Regurgitation:':<32} {rates}")
+    return lines
+
+
+def _bundle_lines(params: Params) -> list[str]:
+    manifest = read_json(Path(params.export.bundle_dir) / "manifest.json")
     promoted = "promoted" if manifest["promoted"] else "not promoted"
-    lines.append(
+    return [
         f"Bundle: {Path(params.export.bundle_dir).resolve()} ({manifest['version']}, {promoted}"
         f", published to {params.export.registry_dir}/; serve it: make serve)"
-    )
+    ]
+
+
+def summary(params: Params) -> str:
+    """Plain-text summary of the latest outputs of every step (a step not run yet says so)."""
+    lines = ["== Flywheel summary =="]
+    sections = [
+        ("Assets", _assets_lines), ("Feedback", _feedback_lines), ("Records", _records_lines),
+        ("Gates", lambda p: ["Gates:", *_gate_lines(p)]), ("Training", _training_lines),
+        ("Bundle", _bundle_lines),
+    ]  # fmt: skip
+    for name, section in sections:
+        try:
+            lines += section(params)
+        except FileNotFoundError as missing:  # e.g. the retrain trigger held the later steps
+            lines.append(f"{name}: not produced yet ({missing.filename or missing})")
     return "\n".join(lines)
 
 
