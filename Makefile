@@ -17,13 +17,25 @@ export TOKENIZERS_PARALLELISM := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-.PHONY: run test install lint repro summary serve prefect-up prefect-run prefect-down prefect-status lock
+.PHONY: run test install lint repro summary serve prefect-up prefect-run prefect-down prefect-status push lock
 
 run: install  ## install, provision the base model, run all six steps through Prefect + DVC
 	$(PY) -m flows.flywheel
 
-test: install  ## the full test suite (unit + integration on the tiny model + real base model)
+test: install chromium  ## the full test suite (unit + integration on the tiny model + real base model)
 	$(PY) -m pytest
+
+# Debian's chromium for the Prefect UI test (tests/flows/test_local_stack.py), installed only
+# when missing; without it that test is skipped and says why.
+.PHONY: chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the Prefect UI test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null \
+		|| echo "chromium could not be installed: the Prefect UI test will be skipped"; \
+	else echo "no apt-get here to install chromium: the Prefect UI test will be skipped"; fi
 
 install: $(STAMP)
 
@@ -56,6 +68,9 @@ prefect-run: install  ## trigger the flywheel deployment on the running server a
 
 prefect-status: install
 	$(PY) -m flows.local_stack status
+
+push: install  ## push outputs and run-cache to the DVC remote in params.yaml `remote`
+	$(PY) -m flows.remote push
 
 prefect-down:
 	$(PY) -m flows.local_stack down

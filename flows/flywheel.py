@@ -13,52 +13,62 @@ import os
 import sys
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import Task, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.tasks import exponential_backoff
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
+from flows import remote as dvc_remote
+from flows.artifacts import publish_gate, publish_run_artifacts
 from flows.finetune import STAGE as FINETUNE_STAGE
 from flows.finetune import finetune
-from flows.stages import StageFailed, pipeline_stages, reproduce, stage_is_current
+from flows.stages import (
+    StageFailed,
+    network_stages,
+    pipeline_status,
+    reproduce,
+    stage_is_current,
+)
 from tasks.io import read_json
-from tasks.params import load_params
+from tasks.params import Params, RemoteParams, load_params
 from tasks.summary import summary
 
 
+# `known_current`: the flow's one `dvc status` of the whole pipeline already found the stage
+# unchanged (and nothing upstream ran since), so the task skips without opening DVC again.
 @task(task_run_name="{stage}")
-def dvc_stage(repo_dir: str, stage: str) -> str:
-    """Reproduce one DVC stage unless DVC says it is up to date."""
+def dvc_stage(repo_dir: str, stage: str, known_current: bool = False, force: bool = False) -> str:
+    """Reproduce one DVC stage unless DVC says it is up to date (`force`: run it regardless)."""
     logger = get_run_logger()
-    if stage_is_current(repo_dir, stage):
+    if not force and (known_current or stage_is_current(repo_dir, stage)):
         logger.info("%s is up to date, skipped", stage)
         return "skipped"
-    reproduce(repo_dir, stage, logger)
+    reproduce(repo_dir, stage, logger, force=force)
     return "ran"
 
 
+def with_retries(stage_task: Task, stage: str, params: Params) -> Task:
+    """The task with retries and exponential backoff when the stage touches S3 or the network."""
+    if stage not in network_stages(params):
+        return stage_task
+    orchestration = params.orchestration
+    delays = exponential_backoff(orchestration.retry_delay_seconds)(orchestration.retries)
+    return stage_task.with_options(retries=orchestration.retries, retry_delay_seconds=delays)
+
+
 @task(task_run_name="{stage}")
-def gate_stage(repo_dir: str, stage: str, report: str) -> str:
+def gate_stage(repo_dir: str, stage: str, report: str, known_current: bool = False) -> str:
     """Reproduce a gate stage; on failure, fail with the gate's own account of what broke."""
     logger = get_run_logger()
-    if stage_is_current(repo_dir, stage):
+    report_path = Path(repo_dir) / report
+    if known_current or stage_is_current(repo_dir, stage):
         logger.info("%s is up to date, skipped", stage)
+        publish_gate(report_path, stage)
         return "skipped"
     try:
         reproduce(repo_dir, stage, logger)
     finally:
-        report_path = Path(repo_dir) / report
-        if report_path.exists():
-            result = read_json(report_path)
-            create_table_artifact(
-                key=stage.replace("_", "-"),
-                table=[
-                    {"expectation": f["expectation"], "column": f["column"],
-                     "offending rows": f["unexpected_count"], "observed": str(f["observed"])}
-                    for f in result["failures"]
-                ] or [{"expectation": "all", "column": "", "offending rows": 0, "observed": "met"}],
-                description=f"Gate {result['gate']}: {'passed' if result['success'] else 'FAILED'}"
-                f" — Data Docs: {result['data_docs']}",
-            )  # fmt: skip
+        publish_gate(report_path, stage)
     return "passed"
 
 
@@ -75,12 +85,14 @@ def _deployment_exists(name: str) -> bool:
 
 
 @task(task_run_name="finetune")
-def finetune_stage(repo_dir: str, deployment: str, timeout_s: int) -> str:
+def finetune_stage(
+    repo_dir: str, deployment: str, timeout_s: int, known_current: bool = False
+) -> str:
     """Fine-tune on the gpu work pool via its deployment, or in-process without a server."""
     from prefect.deployments import run_deployment
 
     logger = get_run_logger()
-    if stage_is_current(repo_dir, FINETUNE_STAGE):
+    if known_current or stage_is_current(repo_dir, FINETUNE_STAGE):
         logger.info("finetune is up to date, skipped")
         return "skipped"
     if os.environ.get("PREFECT_API_URL") and _deployment_exists(deployment):
@@ -115,34 +127,64 @@ def publish_evaluation(report: Path) -> None:
         create_markdown_artifact(key="evaluation-report", markdown=report.read_text("utf-8"))
 
 
+@task(task_run_name="save experiment")
+def save_experiment(repo_dir: str, prefix: str, stages: list[str]) -> str:
+    """Record the run as a DVC experiment, so `dvc exp show` lists it with metrics and params."""
+    return dvc_remote.save_experiment(repo_dir, prefix, stages, get_run_logger())
+
+
+@task(task_run_name="dvc push")
+def push_outputs(repo_dir: str, remote: RemoteParams) -> str:
+    """Push outputs and run-cache to the DVC remote, where other workers pull them from."""
+    dvc_remote.push(repo_dir, remote, logger=get_run_logger())
+    return remote.url
+
+
 @flow(name="flywheel")
-def flywheel(repo_dir: str = ".") -> dict[str, str]:
-    """Run every stage of the DAG in dependency order; return what happened to each."""
+def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, str]:
+    """Run every stage of the DAG in dependency order; return what happened to each.
+
+    With `experiment` (e.g. "nightly") a successful run is saved as the DVC experiment
+    `<experiment>-YYYYMMDD-HHMM`; with `remote.url` set its outputs are pushed to the remote.
+    """
     repo = str(Path(repo_dir).resolve())
     with contextlib.chdir(repo):
         params = load_params()
+    if experiment:  # fail before hours of work, not after
+        dvc_remote.check_experiment_repo(repo, experiment)
     outcomes: dict[str, str] = {}
     hold = ""  # why the stages after the feedback gate wait (the retrain trigger said no)
-    for stage in pipeline_stages(repo):
+    for stage, unchanged in pipeline_status(repo).items():
+        # Valid until a stage runs: its new outputs may change what comes after it.
+        known = unchanged and set(outcomes.values()) <= {"skipped"}
         if hold:
-            outcomes[stage] = "skipped" if stage_is_current(repo, stage) else "held"
+            outcomes[stage] = "skipped" if known or stage_is_current(repo, stage) else "held"
             continue
         if stage == FINETUNE_STAGE:
             orchestration = params.orchestration
             outcomes[stage] = finetune_stage(
-                repo, orchestration.finetune_deployment, orchestration.finetune_timeout_s
+                repo, orchestration.finetune_deployment, orchestration.finetune_timeout_s, known
             )
         elif stage.startswith("gate_"):
             report = f"{params.gates.report_dir}/{stage.removeprefix('gate_')}.json"
-            outcomes[stage] = gate_stage(repo, stage, report)
+            outcomes[stage] = gate_stage(repo, stage, report, known)
         else:
-            outcomes[stage] = dvc_stage(repo, stage)
+            outcomes[stage] = with_retries(dvc_stage, stage, params)(repo, stage, known)
             if stage == EVALUATE_STAGE:
                 publish_evaluation(Path(repo) / params.evaluate.report)
         if stage == RETRAIN_GATE:
             hold = retrain_hold(Path(repo) / params.ingest_feedback.retrain_decision)
     if hold:
         get_run_logger().info("no retrain tonight, stopped after ingestion: %s", hold)
+    publish_run_artifacts(Path(repo), params)
+    if experiment:
+        save_experiment(repo, experiment, [s for s, done in outcomes.items() if done != "held"])
+    if params.remote.url:
+        orchestration = params.orchestration
+        delays = exponential_backoff(orchestration.retry_delay_seconds)(orchestration.retries)
+        push_outputs.with_options(retries=orchestration.retries, retry_delay_seconds=delays)(
+            repo, params.remote
+        )
     with contextlib.chdir(repo):
         text = summary(params)
     create_markdown_artifact(key="flywheel-summary", markdown=f"```\n{text}\n```")
@@ -152,9 +194,10 @@ def flywheel(repo_dir: str = ".") -> dict[str, str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the flywheel flow (all DVC stages).")
     parser.add_argument("--repo", default=".", help="repository with dvc.yaml (default: .)")
+    parser.add_argument("--experiment", help="save the run as DVC experiment <name>-<time>")
     args = parser.parse_args(argv)
     try:
-        flywheel(args.repo)
+        flywheel(args.repo, args.experiment)
     except (StageFailed, RuntimeError) as exc:
         print(f"\nflywheel failed: {exc}", file=sys.stderr)
         sys.exit(1)

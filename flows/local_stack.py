@@ -1,6 +1,6 @@
 """A local Prefect stack for this checkout: server (SQLite), work pools, workers, deployments.
 
-    python -m flows.local_stack up      # server on 127.0.0.1, pools cpu + gpu, workers, deployments
+    python -m flows.local_stack up      # server on 127.0.0.1, pools, workers, flows.deployments
     python -m flows.local_stack run     # trigger the flywheel deployment (as the UI button does)
     python -m flows.local_stack status
     python -m flows.local_stack down    # workers first, then the server
@@ -21,10 +21,9 @@ import urllib.request
 from pathlib import Path
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
-from tasks.params import load_params
+from tasks.params import OrchestrationParams, load_params
 
 REPO = Path(__file__).resolve().parent.parent
-POOLS = ("cpu", "gpu")
 
 
 def _home() -> Path:
@@ -81,52 +80,63 @@ def wait_healthy(port: int, timeout: float = 120) -> None:
     raise RuntimeError(f"Prefect server not healthy on port {port}; see {_home() / 'server.log'}")
 
 
-def deploy(env: dict[str, str]) -> None:
-    """Create the work pools and the flywheel (cpu) and fine-tune (gpu) deployments."""
-    for pool in POOLS:
-        subprocess.run(
-            _prefect("work-pool", "create", pool, "--type", "process", "--overwrite"),
-            env=env, check=True, capture_output=True,
-        )  # fmt: skip
-    script = (
-        "from prefect import flow\n"
-        f"repo = {str(REPO)!r}\n"
-        "flow.from_source(source=repo, entrypoint='flows/finetune.py:finetune').deploy(\n"
-        "    name='gpu', work_pool_name='gpu', parameters={'repo_dir': repo})\n"
-        "flow.from_source(source=repo, entrypoint='flows/flywheel.py:flywheel').deploy(\n"
-        "    name='flywheel', work_pool_name='cpu', parameters={'repo_dir': repo},\n"
-        "    concurrency_limit=1)\n"
-    )
-    subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, check=True)
+def _pools(orchestration: OrchestrationParams) -> tuple[str, str]:
+    return orchestration.cpu_pool, orchestration.gpu_pool
 
 
-def up(port: int) -> None:
+def up(orchestration: OrchestrationParams) -> None:
+    port = orchestration.api_port
     env = _env(port)
     _start("server", _prefect("server", "start", "--host", "127.0.0.1", "--port", str(port)), env)
     wait_healthy(port)
-    deploy(env)
-    for pool in POOLS:
-        _start(f"worker-{pool}", _prefect("worker", "start", "--pool", pool), env)
+    # The pools and deployments flows/deployments.py declares, as against any other server.
+    deploy = [sys.executable, "-m", "flows.deployments", "--params", str(REPO / "params.yaml")]
+    subprocess.run(deploy, cwd=REPO, env=env, check=True)
+    worker_env = env | {"PREFECT_WORKER_QUERY_SECONDS": str(orchestration.worker_poll_seconds)}
+    for pool in _pools(orchestration):
+        _start(f"worker-{pool}", _prefect("worker", "start", "--pool", pool), worker_env)
     print(f"Prefect UI: http://127.0.0.1:{port}  (PREFECT_API_URL={env['PREFECT_API_URL']})")
-    print("deployments: flywheel/flywheel on pool cpu, finetune/gpu on pool gpu")
 
 
-def down() -> None:
-    for pool in POOLS:  # workers first: without a server they ignore SIGTERM
+def down(orchestration: OrchestrationParams) -> None:
+    for pool in _pools(orchestration):  # workers first: without a server they ignore SIGTERM
         _stop(f"worker-{pool}")
     _stop("server")
     print("Prefect stack stopped")
 
 
-def run(port: int, timeout: int) -> None:
-    os.environ.update(_env(port))
-    from prefect.deployments import run_deployment
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
-    flow_run = run_deployment("flywheel/flywheel", timeout=timeout)
-    state = flow_run.state.name if flow_run.state else "unknown"
-    print(f"flow run {flow_run.name} ({flow_run.id}): {state}")
-    print(f"  http://127.0.0.1:{port}/runs/flow-run/{flow_run.id}")
-    if not (flow_run.state and flow_run.state.is_completed()):
+
+def run(orchestration: OrchestrationParams, poll_s: float = 0.5) -> None:
+    """Trigger the flywheel deployment and wait for its end state, as the UI's Run button does.
+
+    Through the server's REST API (the calls the UI makes), not Prefect's client: importing
+    Prefect costs this command 3-8 s on a small machine, on every no-change trigger.
+    """
+    import httpx
+
+    port = orchestration.api_port
+    flow_name, deployment_name = orchestration.flywheel_deployment.split("/")
+    deadline = time.monotonic() + orchestration.finetune_timeout_s * 2
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30) as api:
+        deployment = api.get(f"/deployments/name/{flow_name}/{deployment_name}")
+        deployment.raise_for_status()
+        created = api.post(f"/deployments/{deployment.json()['id']}/create_flow_run", json={})
+        created.raise_for_status()
+        flow_run = created.json()
+        while (flow_run["state"] or {}).get("type") not in TERMINAL:
+            if time.monotonic() > deadline:
+                sys.exit(f"flow run {flow_run['name']} still {flow_run['state_name']}: timed out")
+            time.sleep(poll_s)
+            response = api.get(f"/flow_runs/{flow_run['id']}")
+            response.raise_for_status()
+            flow_run = response.json()
+    state = flow_run["state"]
+    print(f"flow run {flow_run['name']} ({flow_run['id']}): {state['name']}")
+    print(f"  http://127.0.0.1:{port}/runs/flow-run/{flow_run['id']}")
+    if state["type"] != "COMPLETED":
+        print(f"  {state.get('message') or 'no message'}", file=sys.stderr)
         sys.exit(1)
 
 
@@ -141,15 +151,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("action", choices=["up", "down", "run", "status"])
     args = parser.parse_args(argv)
     orchestration = load_params(REPO / "params.yaml").orchestration
-    port = orchestration.api_port
     if args.action == "up":
-        up(port)
+        up(orchestration)
     elif args.action == "down":
-        down()
+        down(orchestration)
     elif args.action == "run":
-        run(port, orchestration.finetune_timeout_s * 2)
+        run(orchestration)
     else:
-        status(port)
+        status(orchestration.api_port)
 
 
 if __name__ == "__main__":

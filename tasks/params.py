@@ -270,11 +270,41 @@ class ServeParams(Section):
     default_max_tokens: int = Field(gt=0)
 
 
+class RemoteParams(Section):
+    url: str = Field(pattern=r"^(s3://[^/]+.*)?$")  # "" = no remote; s3://<bucket>/<prefix>
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")  # the DVC remote's name
+    endpoint_url: str | None = None  # S3-compatible servers (MinIO, moto, Ceph)
+    region: str | None = None
+
+
 class OrchestrationParams(Section):
     api_port: int
+    cpu_pool: str  # flywheel and feedback flows
+    cpu_pool_concurrency: int = Field(ge=1)  # runs at once on the cpu pool (DVC writers)
     gpu_pool: str
+    worker_poll_seconds: float = Field(gt=0)  # local workers ask the server this often
+    flywheel_deployment: str  # <flow>/<deployment>
+    feedback_deployment: str
     finetune_deployment: str
     finetune_timeout_s: int
+    nightly_cron: str  # the flywheel deployment's schedule, in `timezone`
+    feedback_cron: str  # feedback ingestion's schedule, in `timezone`
+    timezone: str  # IANA name, e.g. Europe/Berlin
+    retry_stages: list[str] = Field(default_factory=list)  # besides the S3 stages from params
+    retries: int = Field(ge=0)
+    retry_delay_seconds: float = Field(ge=0)  # first retry; doubles on each further retry
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> OrchestrationParams:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"orchestration.timezone: unknown IANA time zone {self.timezone!r}"
+            ) from exc
+        return self
 
 
 class Params(Section):
@@ -288,6 +318,7 @@ class Params(Section):
     evaluate: EvaluateParams
     export: ExportParams
     serve: ServeParams
+    remote: RemoteParams
     orchestration: OrchestrationParams
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import tasks  # noqa: F401 - offline / no-telemetry environment for every test
 from tasks.params import Params
-from tests.support import REPO, REPO_FILES, run, tiny_overrides, write_params
+from tests.support import REPO, copy_repo, tiny_overrides, write_params
 
 
 @pytest.fixture(scope="session")
@@ -49,24 +48,7 @@ def tiny_model_dir(tiny_params, model_cache) -> Path:
 @pytest.fixture
 def repo_copy(tmp_path, model_cache) -> Path:
     """A fresh git + DVC repository holding this project's pipeline, on the tiny model."""
-    dest = tmp_path / "repo"
-    dest.mkdir()
-    for name in REPO_FILES:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(src, dest / name)
-    write_params(dest / "params.yaml", tiny_overrides(model_cache))
-    run(["git", "init", "-q"], dest)
-    run(["dvc", "init", "-q"], dest)
-    run(["dvc", "config", "core.analytics", "false"], dest)
-    run(["git", "add", "-A"], dest)
-    run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
-        dest,
-    )
-    return dest
+    return copy_repo(tmp_path / "repo", model_cache)
 
 
 @pytest.fixture(scope="session")

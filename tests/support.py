@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import string
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -63,6 +66,27 @@ def run(
     return result
 
 
+def copy_repo(dest: Path, cache_dir: Path) -> Path:
+    """Make `dest` a fresh git + DVC repository of this project's pipeline on the tiny model."""
+    dest.mkdir(parents=True)
+    for name in REPO_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    write_params(dest / "params.yaml", tiny_overrides(cache_dir))
+    run(["git", "init", "-q"], dest)
+    run(["dvc", "init", "-q"], dest)
+    run(["dvc", "config", "core.analytics", "false"], dest)
+    run(["git", "add", "-A"], dest)
+    run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "init"],
+        dest,
+    )
+    return dest
+
+
 # Secret-looking test values are built at run time, never committed as literals: a scanner
 # reading this repository must find none, and every run plants fresh values.
 _SECRET_RNG = random.Random()
@@ -84,3 +108,26 @@ def fake_github_token() -> str:
 def pem_block(body: str) -> str:
     """A PEM private-key block around `body`."""
     return f"-----BEGIN {PEM_LABEL}-----\n{body}\n-----END {PEM_LABEL}-----"
+
+
+@contextmanager
+def moto_s3() -> Iterator[str]:
+    """http://127.0.0.1:<port> of a local S3-compatible (moto) server; dummy AWS keys meanwhile."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.serve.server import free_port
+
+    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

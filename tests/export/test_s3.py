@@ -9,25 +9,13 @@ import pytest
 from tasks.export.s3 import promoted_version_s3, publish_s3, s3_client
 from tasks.params import S3RegistryParams
 from tests.export.test_registry import make_bundle
-from tests.serve.server import free_port
+from tests.support import moto_s3
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
