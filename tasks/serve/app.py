@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from tasks.params import ServeParams
-from tasks.serve.engine import Engine, PromptTooLong, cut_at_stop
+from tasks.serve.engine import Engine, PromptTooLong, StopFilter
 from tasks.serve.limits import BodySizeLimit, error_body
 from tasks.serve.schemas import ChatRequest, CompletionRequest, FeedbackRequest, GenerationRequest
 from tasks.serve.store import FeedbackStore, UnknownCompletion, hash_user
@@ -126,14 +126,15 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
         async def events() -> AsyncIterator[str]:
             if chat:
                 yield _sse(shape.chunk({"role": "assistant", "content": ""}, None))
-            text, stopped = "", False
+            deltas = StopFilter(req.stop_list())
             while (piece := await anyio.to_thread.run_sync(next, handle.pieces, None)) is not None:
-                cut, stopped = cut_at_stop((text + piece).lstrip(), req.stop_list())
-                if cut[len(text) :]:
-                    yield _sse(shape.chunk(cut[len(text) :], None))
-                text = cut
-                if stopped:
+                if delta := deltas.feed(piece):
+                    yield _sse(shape.chunk(delta, None))
+                if deltas.stopped:
                     break
+            if delta := deltas.flush():  # the answer's end only looked like a stop string's start
+                yield _sse(shape.chunk(delta, None))
+            text, stopped = deltas.text, deltas.stopped
             await anyio.to_thread.run_sync(handle.thread.join)
             finish = "stop" if handle.ended or stopped else "length"
             record = answer_record(answer_id, req, request, messages, text.strip(), started)

@@ -156,6 +156,35 @@ def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
     return (text[: min(cuts)], True) if cuts else (text, False)
 
 
+def held_back(text: str, stop: list[str] | None) -> int:
+    """How many trailing characters of `text` could be the start of a stop string."""
+    return max((k for s in stop or [] for k in range(1, len(s)) if text.endswith(s[:k])), default=0)
+
+
+class StopFilter:
+    """Streamed pieces in, text deltas out, cut at the first stop string.
+
+    The possible start of a stop string is held back until the next piece tells whether one
+    follows, so a client never receives the first characters of a stop string that was split
+    across two pieces.
+    """
+
+    def __init__(self, stop: list[str] | None) -> None:
+        self.stop, self.text, self.sent, self.stopped = stop, "", 0, False
+
+    def feed(self, piece: str) -> str:
+        """The delta that is safe to send after `piece` ("" when nothing new is)."""
+        self.text, self.stopped = cut_at_stop((self.text + piece).lstrip(), self.stop)
+        safe = len(self.text) if self.stopped else len(self.text) - held_back(self.text, self.stop)
+        delta, self.sent = self.text[self.sent : safe], max(self.sent, safe)
+        return delta
+
+    def flush(self) -> str:
+        """What was held back when the stream ended without a stop string."""
+        delta, self.sent = self.text[self.sent :], len(self.text)
+        return delta
+
+
 def _task_prefixes(instructions: dict[str, list[str]]) -> list[tuple[str, str]]:
     # Keys are "<task>.<language>" or "<task>.<variant>.<language>"; wordings may hold
     # placeholders such as {name}, so only the text before the first one is matched.
