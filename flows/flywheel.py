@@ -47,13 +47,16 @@ def dvc_stage(repo_dir: str, stage: str, known_current: bool = False, force: boo
     return "ran"
 
 
-def with_retries(stage_task: Task, stage: str, params: Params) -> Task:
-    """The task with retries and exponential backoff when the stage touches S3 or the network."""
-    if stage not in network_stages(params):
-        return stage_task
+def retrying(network_task: Task, params: Params) -> Task:
+    """The task with `orchestration.retries` retries and exponential backoff between them."""
     orchestration = params.orchestration
     delays = exponential_backoff(orchestration.retry_delay_seconds)(orchestration.retries)
-    return stage_task.with_options(retries=orchestration.retries, retry_delay_seconds=delays)
+    return network_task.with_options(retries=orchestration.retries, retry_delay_seconds=delays)
+
+
+def with_retries(stage_task: Task, stage: str, params: Params) -> Task:
+    """The task with retries and exponential backoff when the stage touches S3 or the network."""
+    return retrying(stage_task, params) if stage in network_stages(params) else stage_task
 
 
 @task(task_run_name="{stage}")
@@ -180,11 +183,7 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
     if experiment:
         save_experiment(repo, experiment, [s for s, done in outcomes.items() if done != "held"])
     if params.remote.url:
-        orchestration = params.orchestration
-        delays = exponential_backoff(orchestration.retry_delay_seconds)(orchestration.retries)
-        push_outputs.with_options(retries=orchestration.retries, retry_delay_seconds=delays)(
-            repo, params.remote
-        )
+        retrying(push_outputs, params)(repo, params.remote)
     with contextlib.chdir(repo):
         text = summary(params)
     create_markdown_artifact(key="flywheel-summary", markdown=f"```\n{text}\n```")
