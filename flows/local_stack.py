@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
@@ -106,6 +107,30 @@ def down(orchestration: OrchestrationParams) -> None:
 
 
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+# What Prefect's own client retries: the server answers 503 when SQLite is busy (database is
+# locked under load), 429 and 502 from proxies in front of it.
+RETRYABLE = {429, 502, 503}
+
+
+def _call(api, method: str, url: str, attempts: int = 6, first_delay_s: float = 0.5, **kwargs):
+    """One REST call, retried with exponential backoff (or the server's Retry-After) while the
+    server says it is briefly unavailable or the connection drops; other errors raise at once."""
+    import httpx
+
+    for attempt in range(1, attempts + 1):
+        delay = first_delay_s * 2 ** (attempt - 1)
+        try:
+            response = api.request(method, url, **kwargs)
+        except httpx.TransportError:
+            if attempt == attempts:
+                raise
+        else:
+            if response.status_code not in RETRYABLE or attempt == attempts:
+                return response.raise_for_status()
+            with contextlib.suppress(KeyError, ValueError):
+                delay = float(response.headers["Retry-After"])
+        time.sleep(delay)
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 
 def run(orchestration: OrchestrationParams, poll_s: float = 0.5) -> None:
@@ -120,18 +145,17 @@ def run(orchestration: OrchestrationParams, poll_s: float = 0.5) -> None:
     flow_name, deployment_name = orchestration.flywheel_deployment.split("/")
     deadline = time.monotonic() + orchestration.finetune_timeout_s * 2
     with httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30) as api:
-        deployment = api.get(f"/deployments/name/{flow_name}/{deployment_name}")
-        deployment.raise_for_status()
-        created = api.post(f"/deployments/{deployment.json()['id']}/create_flow_run", json={})
-        created.raise_for_status()
+        deployment = _call(api, "GET", f"/deployments/name/{flow_name}/{deployment_name}")
+        # A retried POST whose first try did reach the database makes no second run.
+        trigger = {"idempotency_key": f"local-stack-run-{uuid.uuid4()}"}
+        created = _call(api, "POST", f"/deployments/{deployment.json()['id']}/create_flow_run",
+                        json=trigger)  # fmt: skip
         flow_run = created.json()
         while (flow_run["state"] or {}).get("type") not in TERMINAL:
             if time.monotonic() > deadline:
                 sys.exit(f"flow run {flow_run['name']} still {flow_run['state_name']}: timed out")
             time.sleep(poll_s)
-            response = api.get(f"/flow_runs/{flow_run['id']}")
-            response.raise_for_status()
-            flow_run = response.json()
+            flow_run = _call(api, "GET", f"/flow_runs/{flow_run['id']}").json()
     state = flow_run["state"]
     print(f"flow run {flow_run['name']} ({flow_run['id']}): {state['name']}")
     print(f"  http://127.0.0.1:{port}/runs/flow-run/{flow_run['id']}")
