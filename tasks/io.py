@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,17 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]], compact: bool 
     """Write rows as JSON lines (`compact`: orjson, no spaces); return how many were written."""
     count = 0
     with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        for row in rows:
-            # orjson is about 10x faster for files of millions of rows (feedback records).
-            line = orjson.dumps(row) if compact else json.dumps(row, ensure_ascii=False).encode()
-            fh.write(line + b"\n")
-            count += 1
+        # orjson is about 10x faster for files of millions of rows (feedback records).
+        encode = orjson.dumps if compact else _json_line
+        iterator = iter(rows)
+        while batch := list(islice(iterator, 10_000)):  # one write per batch, not per row
+            fh.write(b"".join([encode(row) + b"\n" for row in batch]))
+            count += len(batch)
     return count
+
+
+def _json_line(row: dict[str, Any]) -> bytes:
+    return json.dumps(row, ensure_ascii=False).encode()
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:

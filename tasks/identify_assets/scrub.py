@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tasks.identify_assets.detectors import PLUGIN_NEEDLES, plugin_findings
 
@@ -192,8 +193,11 @@ def _scrub_numbers(text: str, counts: Counter[str]) -> str:
     return _splice(text, kept) if kept else text
 
 
-def _minimal(needles: set[str]) -> tuple[str, ...]:
-    """Drop needles that contain another needle: a line holding one holds the other too."""
+@lru_cache(maxsize=8)
+def _minimal(rules: tuple[Rule, ...]) -> tuple[str, ...]:
+    """The rules' needles less those that contain another needle (a line holding one holds the
+    other too). Cached: the pairwise test was most of the cost of scrubbing a short text."""
+    needles = {needle for rule in rules for needle in rule.needles}
     return tuple(sorted(n for n in needles if not any(m != n and m in n for m in needles)))
 
 
@@ -213,7 +217,7 @@ def _candidate_lines(text: str, rules: tuple[Rule, ...], config: bool) -> dict[i
                 end = text.find("\n", at)
                 at = -1 if end < 0 else lower.find(needle, end)
 
-    mark(_minimal({needle for rule in rules for needle in rule.needles}), plugins=config)
+    mark(_minimal(rules), plugins=config)
     mark(PLUGIN_NEEDLES, plugins=True)
     for match in (_LONG_TOKEN if config else _QUOTED_TOKEN).finditer(text):
         lines[text.rfind("\n", 0, match.start()) + 1] = True

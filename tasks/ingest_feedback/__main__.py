@@ -9,12 +9,13 @@ numpy) rather than record by record (benchmarks/ingest_feedback.py times a milli
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 import pyarrow as pa
 
 from tasks.ingest_feedback import ledger
-from tasks.ingest_feedback.convert import dpo_pairs, kto_examples, sft_records
+from tasks.ingest_feedback.convert import Encoded, dpo_pairs, kto_examples, sft_records
 from tasks.ingest_feedback.ingest import Tally, gc_paused, ingest
 from tasks.ingest_feedback.report import (
     assets_digest,
@@ -24,6 +25,7 @@ from tasks.ingest_feedback.report import (
     retrain_decision,
 )
 from tasks.ingest_feedback.sources import read_source
+from tasks.ingest_feedback.writer import LedgerWriter
 from tasks.io import write_json, write_jsonl, write_parquet
 from tasks.params import Params, load_params, step_parser
 
@@ -31,12 +33,15 @@ from tasks.params import Params, load_params, step_parser
 def ingest_sources(params: Params) -> Tally:
     """Read every source from its watermark into the ledger; return what this run added."""
     step = params.ingest_feedback
-    with closing(ledger.open_ledger(step.ledger_dir)) as connection, gc_paused():
-        seen = ledger.known_event_ids(connection)
-        total = Tally(earlier_rows=ledger.last_event_row(connection))
+    # The writer first: the ledger's state is read once no other writer can change it.
+    with LedgerWriter(step.ledger_dir) as writer, gc_paused():
+        with closing(ledger.open_ledger(step.ledger_dir)) as connection:
+            seen = ledger.known_event_ids(connection)
+            total = Tally(earlier_rows=ledger.last_event_row(connection))
+            marks = {name: ledger.watermarks(connection, name) for name in step.sources}
         for name, source in step.sources.items():
-            marks = ledger.watermarks(connection, name)
-            tally = ingest(connection, read_source(name, source, marks, step.batch_size), seen)
+            chunks = read_source(name, source, marks[name], step.batch_size)
+            tally = ingest(writer, chunks, seen)
             total.lines += tally.lines
             total.events += tally.events
             total.rejects += tally.rejects
@@ -67,13 +72,25 @@ def _write_outputs(params: Params, tally: Tally | None) -> dict:
                 [earlier, pa.Table.from_batches(tally.new_events, earlier.schema)]
             )
         rejects = ledger.all_rejects(connection)
-    records = sft_records(events)
-    write_parquet(step.events, events)
-    write_parquet(step.rejects, rejects)
+    # The Parquet tables are written on a second thread (Arrow lets go of the GIL) while the
+    # conversions, which share one encoding of the texts, run on this one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as parquet:
+        written = [parquet.submit(write_parquet, step.events, events),
+                   parquet.submit(write_parquet, step.rejects, rejects)]  # fmt: skip
+        encoded = Encoded(events)
+        records = sft_records(encoded)
+        for table in written:
+            table.result()
     write_jsonl(step.records, records, compact=True)
-    write_jsonl(step.dpo, dpo_pairs(events), compact=True)
-    write_jsonl(step.kto, kto_examples(events), compact=True)
-    rates = events.select(["model_version", "task", "action", "timestamp"]).to_pandas()
+    write_jsonl(step.dpo, dpo_pairs(encoded), compact=True)
+    write_jsonl(step.kto, kto_examples(encoded), compact=True)
+    # As categoricals: the counts need the codes, not a million Python strings.
+    rates = pa.table(
+        {
+            name: events[name].dictionary_encode()
+            for name in ("model_version", "task", "action", "timestamp")
+        }
+    ).to_pandas()
     write_json(step.metrics, online_metrics(rates))
     write_json(step.daily, daily_rates(rates))
     snapshot = {

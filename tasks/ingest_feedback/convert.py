@@ -48,116 +48,147 @@ def split_user_turn(prompt_json: str) -> tuple[str, str]:
     return instruction.strip(), input_text.strip()
 
 
-def _first_seen_groups(columns: list[pa.ChunkedArray]) -> np.ndarray:
-    # Per row, the number of its distinct key (the values of all `columns`), numbered in order
-    # of first appearance. Plain integer codes and numpy, so the order never depends on how a
+class Encoded:
+    """The columns conversion reads, each dictionary-encoded once: an integer code per row and
+    the distinct values. Selecting and grouping then move integers, never the texts (a million
+    prompts are hundreds of MB); only each output's distinct examples become text again."""
+
+    def __init__(self, events: pa.Table) -> None:
+        self.event_id = events["event_id"]
+        self.codes: dict[str, np.ndarray] = {}
+        self.values: dict[str, pa.Array] = {}
+        for name in ("task", "prompt", "completion", "edited_completion", "action"):
+            encoded = events[name].combine_chunks().dictionary_encode(null_encoding="encode")
+            self.codes[name] = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            self.values[name] = encoded.dictionary
+
+    def is_action(self, action: str) -> np.ndarray:
+        """Per row, whether the event's action is `action`."""
+        actions = self.values["action"].to_pylist()
+        if action not in actions:
+            return np.zeros(len(self.codes["action"]), dtype=bool)
+        return self.codes["action"] == actions.index(action)
+
+    def text(self, name: str, rows: np.ndarray) -> pa.Array:
+        """The values of column `name` at `rows`."""
+        return self.values[name].take(pa.array(self.codes[name][rows]))
+
+    def sft_answers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, a code for the SFT answer (the edit if there is one, else the completion),
+        equal for equal texts whichever column they come from, and whether it is an edit."""
+        is_edit = self.is_action("edit")
+        completions = self.values["completion"]
+        edits = self.values["edited_completion"]
+        # An edited text equal to some completion takes that completion's code, others new ones.
+        same = pc.fill_null(pc.index_in(edits, value_set=completions), -1)
+        same = same.to_numpy(zero_copy_only=False).astype(np.int64)
+        fresh = same < 0
+        same[fresh] = len(completions) + np.arange(int(fresh.sum()))
+        answer = np.where(is_edit, same[self.codes["edited_completion"]], self.codes["completion"])
+        return answer, is_edit
+
+
+def _first_seen_groups(keys: list[np.ndarray]) -> np.ndarray:
+    # Per row, the number of its distinct key (the codes of all `keys`), numbered in order of
+    # first appearance. Plain integer codes and numpy, so the order never depends on how a
     # hash table or a thread pool happened to visit the rows.
-    codes = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        encoded = column.combine_chunks().dictionary_encode(null_encoding="encode")
-        values = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        _, codes = np.unique(codes * len(encoded.dictionary) + values, return_inverse=True)
+    codes = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        _, codes = np.unique(codes * (int(key.max()) + 1) + key, return_inverse=True)
     _, first_rows, codes = np.unique(codes, return_index=True, return_inverse=True)
     rank = np.empty(len(first_rows), dtype=np.int64)
     rank[np.argsort(first_rows, kind="stable")] = np.arange(len(first_rows))
     return rank[codes.reshape(-1)]
 
 
-def _merged(table: pa.Table, keys: list[str]) -> pa.Table:
-    # Distinct `keys` in first-seen order, each with every event id behind it (`ids`, in row
-    # order) and whether any of them was an edit (`edited`).
-    if table.num_rows == 0:
-        empty = {"ids": pa.array([], pa.list_(pa.string())), "edited": pa.array([], pa.bool_())}
-        return (
-            table.select(keys)
-            .append_column("ids", empty["ids"])
-            .append_column("edited", empty["edited"])
-        )
-    groups = _first_seen_groups([table[key] for key in keys])
+def _merged(
+    encoded: Encoded, rows: np.ndarray, keys: list[np.ndarray]
+) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
+    # The distinct `keys` among `rows` (codes per row of the whole table) in first-seen order:
+    # the first row of each, every event id behind it (in row order) and whether any of them
+    # was an edit.
+    if len(rows) == 0:
+        return rows, [], np.zeros(0, dtype=bool)
+    groups = _first_seen_groups([key[rows] for key in keys])
     order = np.argsort(groups, kind="stable")  # rows by group, each group in row order
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(groups))])
-    is_edit = pc.equal(table["action"], "edit").to_numpy(zero_copy_only=False)[order]
-    ids = pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int32()), table["event_id"].take(pa.array(order)).combine_chunks()
-    )
-    merged = table.select(keys).take(pa.array(order[offsets[:-1]]))
-    merged = merged.append_column("ids", ids)
-    return merged.append_column("edited", pa.array(np.logical_or.reduceat(is_edit, offsets[:-1])))
+    starts = np.concatenate([[0], np.cumsum(np.bincount(groups))])
+    flat = encoded.event_id.take(pa.array(rows[order])).to_pylist()
+    bounds = starts.tolist()
+    ids = [flat[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+    edited = np.logical_or.reduceat(encoded.is_action("edit")[rows[order]], starts[:-1])
+    return rows[order[starts[:-1]]], ids, edited
 
 
-def _of_actions(events: pa.Table, *actions: str) -> pa.Table:
-    return events.filter(pc.is_in(events["action"], pa.array(actions)))
+def _prompt_messages(encoded: Encoded, rows: np.ndarray) -> list[list[dict]]:
+    codes = encoded.codes["prompt"][rows].tolist()
+    parsed = {code: orjson.loads(encoded.values["prompt"][code].as_py()) for code in set(codes)}
+    return [parsed[code] for code in codes]
 
 
-def _distinct_prompts(prompts: pa.ChunkedArray) -> tuple[list[str], pa.Array]:
-    # Distinct prompt texts and, per row, the index of its prompt among them.
-    encoded = prompts.combine_chunks().dictionary_encode()
-    return encoded.dictionary.to_pylist(), encoded.indices
-
-
-def sft_records(events: pa.Table) -> list[dict]:
+def sft_records(events: pa.Table | Encoded) -> list[dict]:
     """SFT records in build_dataset's input form, with their event ids."""
-    kept = _of_actions(events, "accept", "edit")
+    encoded = events if isinstance(events, Encoded) else Encoded(events)
+    answer, is_edit = encoded.sft_answers()
+    rows = np.flatnonzero(is_edit | encoded.is_action("accept"))
+    # Instruction and input split from each distinct prompt once, coded as texts.
+    turns = [split_user_turn(prompt) for prompt in encoded.values["prompt"].to_pylist()]
+    split = []
+    for part in (0, 1):
+        texts = pa.array([turn[part] for turn in turns], pa.string()).dictionary_encode()
+        per_prompt = texts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        split.append(per_prompt[encoded.codes["prompt"]] if len(per_prompt) else per_prompt)
+    keys = [encoded.codes["task"], *split, answer]
+    first, ids, edited = _merged(encoded, rows, keys)
+    prompts = encoded.codes["prompt"][first].tolist()
     answers = pc.if_else(
-        pc.equal(kept["action"], "edit"), kept["edited_completion"], kept["completion"]
-    )
-    prompts, prompt_index = _distinct_prompts(kept["prompt"])
-    turns = [split_user_turn(prompt) for prompt in prompts]  # each distinct prompt once
-    keyed = pa.table(
-        {
-            "task": kept["task"],
-            "instruction": pa.array([t[0] for t in turns]).take(prompt_index),
-            "input": pa.array([t[1] for t in turns]).take(prompt_index),
-            "answer": answers,
-            "event_id": kept["event_id"],
-            "action": kept["action"],
-        }
-    )
-    merged = _merged(keyed, ["task", "instruction", "input", "answer"]).to_pydict()
+        pa.array(is_edit[first], pa.bool_()),
+        encoded.text("edited_completion", first),
+        encoded.text("completion", first),
+    ).to_pylist()
     return [
         {
-            "instruction": instruction,
-            "input": input_text,
-            "output": answer,
+            "instruction": turns[prompt][0],
+            "input": turns[prompt][1],
+            "output": output,
             "task": task,
-            "language": answer_language(task, answer),
-            "asset_id": f"feedback:{ids[0]}",
-            "origin": "feedback_edit" if edited else "feedback_accept",
-            "event_ids": ids,
+            "language": answer_language(task, output),
+            "asset_id": f"feedback:{event_ids[0]}",
+            "origin": "feedback_edit" if was_edited else "feedback_accept",
+            "event_ids": event_ids,
         }
-        for task, instruction, input_text, answer, ids, edited in zip(*merged.values(), strict=True)
-    ]
-
-
-def _prompt_messages(prompts: list[str]) -> list[list[dict]]:
-    parsed = {prompt: orjson.loads(prompt) for prompt in dict.fromkeys(prompts)}
-    return [parsed[prompt] for prompt in prompts]
-
-
-def dpo_pairs(events: pa.Table) -> list[dict]:
-    """Preference pairs from edits: chosen = the user's edit, rejected = the model's answer."""
-    merged = _merged(
-        _of_actions(events, "edit"), ["task", "prompt", "edited_completion", "completion"]
-    ).to_pydict()
-    prompts = _prompt_messages(merged["prompt"])
-    return [
-        {"prompt": prompt, "chosen": chosen, "rejected": rejected, "task": task, "event_ids": ids}
-        for task, prompt, chosen, rejected, ids in zip(
-            merged["task"], prompts, merged["edited_completion"], merged["completion"],
-            merged["ids"], strict=True)
+        for task, prompt, output, event_ids, was_edited in zip(
+            encoded.text("task", first).to_pylist(), prompts, answers, ids, edited.tolist(),
+            strict=True)
     ]  # fmt: skip
 
 
-def kto_examples(events: pa.Table) -> list[dict]:
+def dpo_pairs(events: pa.Table | Encoded) -> list[dict]:
+    """Preference pairs from edits: chosen = the user's edit, rejected = the model's answer."""
+    encoded = events if isinstance(events, Encoded) else Encoded(events)
+    rows = np.flatnonzero(encoded.is_action("edit"))
+    keys = [encoded.codes[name] for name in ("task", "prompt", "edited_completion", "completion")]
+    first, ids, _ = _merged(encoded, rows, keys)
+    return [
+        {"prompt": prompt, "chosen": chosen, "rejected": rejected, "task": task, "event_ids": i}
+        for task, prompt, chosen, rejected, i in zip(
+            encoded.text("task", first).to_pylist(), _prompt_messages(encoded, first),
+            encoded.text("edited_completion", first).to_pylist(),
+            encoded.text("completion", first).to_pylist(), ids, strict=True)
+    ]  # fmt: skip
+
+
+def kto_examples(events: pa.Table | Encoded) -> list[dict]:
     """Unpaired examples: accepted answers labelled true, rejected answers labelled false."""
-    rated = _of_actions(events, "accept", "reject")
-    rated = rated.append_column("label", pc.equal(rated["action"], "accept"))
-    merged = _merged(rated, ["task", "prompt", "completion", "label"]).to_pydict()
-    prompts = _prompt_messages(merged["prompt"])
+    encoded = events if isinstance(events, Encoded) else Encoded(events)
+    accepted = encoded.is_action("accept")
+    rows = np.flatnonzero(accepted | encoded.is_action("reject"))
+    keys = [encoded.codes[name] for name in ("task", "prompt", "completion")]
+    first, ids, _ = _merged(encoded, rows, [*keys, accepted.astype(np.int64)])
     return [
         {"prompt": prompt, "completion": completion, "label": label, "task": task,
-         "event_ids": ids}
-        for task, prompt, completion, label, ids in zip(
-            merged["task"], prompts, merged["completion"], merged["label"], merged["ids"],
+         "event_ids": i}
+        for task, prompt, completion, label, i in zip(
+            encoded.text("task", first).to_pylist(), _prompt_messages(encoded, first),
+            encoded.text("completion", first).to_pylist(), accepted[first].tolist(), ids,
             strict=True)
     ]  # fmt: skip

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from operator import attrgetter
+from typing import Annotated, Any, Literal
 
+import msgspec
 import numpy as np
+import orjson
 import pandas as pd
 
 SCHEMA_VERSION = 1
 ACTIONS = ("accept", "reject", "edit")
-EVENT_COLUMNS = [
-    "event_id", "schema_version", "timestamp", "model_version", "task", "prompt", "completion",
-    "action", "edited_completion", "latency_ms", "client", "user", "source_file", "line",
-]  # fmt: skip
 _HASHED_USER = re.compile(r"[0-9a-f]{64}")
-_CHECKED = (
-    "schema_version", "event_id", "model_version", "task", "completion", "client", "timestamp",
-    "prompt", "action", "edited_completion", "latency_ms", "user",
-)  # fmt: skip
 
 
 def _timestamp_ok(value: Any) -> bool:
@@ -63,14 +57,6 @@ def event_problems(event: Any) -> list[str]:
     return problems
 
 
-def event_row(event: dict, source_file: str, line: int) -> dict:
-    """Flatten a valid event into an events-table row (prompt kept as JSON text)."""
-    row = {key: event.get(key) for key in EVENT_COLUMNS}
-    row.update(prompt=json.dumps(event["prompt"], ensure_ascii=False), source_file=source_file)
-    row.update(line=line, latency_ms=float(event["latency_ms"]))
-    return row
-
-
 def _prompt_ok(prompt: Any) -> bool:
     # One pass, no generators: this runs once per event.
     if not isinstance(prompt, list):
@@ -86,39 +72,101 @@ def _prompt_ok(prompt: Any) -> bool:
     return has_user
 
 
-def _non_empty(values: tuple[Any, ...]) -> np.ndarray:
-    return np.array([type(v) is str and not (v == "" or v.isspace()) for v in values], dtype=bool)
+class Message(msgspec.Struct, gc=False):
+    role: str
+    content: str
 
 
-def _timestamps_ok(values: tuple[Any, ...]) -> np.ndarray:
+_NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class Event(msgspec.Struct, kw_only=True, gc=False):
+    """Schema version 1 as msgspec decodes it: types, enums and bounds checked in C while the
+    line is parsed. What a type cannot say (blank strings, a user turn, the edit rules, the
+    timestamp format) `valid_events` checks on the decoded batch; unknown fields are ignored,
+    as `event_problems` ignores them."""
+
+    event_id: _NonEmpty
+    schema_version: Literal[1]
+    timestamp: str
+    model_version: _NonEmpty
+    task: _NonEmpty
+    prompt: list[Message]
+    completion: _NonEmpty
+    action: Literal["accept", "reject", "edit"]
+    edited_completion: str | None = None
+    latency_ms: Annotated[float, msgspec.Meta(ge=0)]
+    client: _NonEmpty
+    user: Annotated[str, msgspec.Meta(min_length=64, max_length=64)]  # hex: `valid_events`
+
+
+_decode = msgspec.json.Decoder(Event).decode
+_USER, _ACTION, _EDIT = attrgetter("user"), attrgetter("action"), attrgetter("edited_completion")
+_HEX = "0123456789abcdef"
+
+
+def _not_hex(text: str) -> int:
+    return len(text.strip(_HEX))  # 0 when every character is a hex digit
+
+
+def _timestamps_ok(values: list[str]) -> np.ndarray:
     # Stamps repeat within a batch (bursts, coarse clocks): parse each distinct one once.
-    distinct = list(dict.fromkeys(v for v in values if type(v) is str))
+    distinct = list(dict.fromkeys(values))
     stamps = pd.Series(distinct, dtype=object).str.replace("Z", "+00:00", regex=False)
     parsed = pd.to_datetime(stamps, format="ISO8601", errors="coerce", utc=True).notna()
     good = {stamp for stamp, ok in zip(distinct, parsed, strict=True) if ok}
-    return np.array([type(v) is str and v in good for v in values], dtype=bool)
+    return np.array([v in good for v in values], dtype=bool)
 
 
-def valid_mask(events: list[Any]) -> np.ndarray:
-    """Column-wise version of `event_problems(e) == []` for many events at once (fast path)."""
-    if not events:
-        return np.zeros(0, dtype=bool)
-    not_dict: dict[str, Any] = {}
-    rows = [tuple(map((e if type(e) is dict else not_dict).get, _CHECKED)) for e in events]
-    column = dict(zip(_CHECKED, zip(*rows, strict=True), strict=True))
-    ok = np.array([type(e) is dict for e in events], dtype=bool)
-    ok &= np.array([type(v) is int and v == SCHEMA_VERSION for v in column["schema_version"]])
-    for key in ("event_id", "model_version", "task", "completion", "client"):
-        ok &= _non_empty(column[key])
-    ok &= _timestamps_ok(column["timestamp"])
-    ok &= np.array([_prompt_ok(p) for p in column["prompt"]], dtype=bool)
-    edited = column["edited_completion"]
-    has_edit = _non_empty(edited)
+def valid_events(lines: list[bytes]) -> tuple[list[int], list[Event]]:
+    """The lines that are valid schema-v1 events, decoded: (their indices, the events).
+
+    The fast path, whole batches at once; a line it leaves out gets its reasons from
+    `line_problems`, and tests hold the two to the same verdict on every kind of breakage.
+    """
+    decoded, where = [], []
+    for index, line in enumerate(lines):
+        try:
+            decoded.append(_decode(line))
+        except msgspec.DecodeError:  # malformed JSON and schema violations alike
+            continue
+        where.append(index)
+    if not decoded:
+        return [], []
+    ok = _timestamps_ok([e.timestamp for e in decoded])
+    # A sha256 hex digest: 64 characters (checked by the decoder), all of them hex digits (a
+    # msgspec pattern would call Python's re once per event, a quarter of the decoding time).
+    ok &= np.fromiter(map(_not_hex, map(_USER, decoded)), bool, len(decoded)) == 0
+    for column in ("event_id", "model_version", "task", "completion", "client"):
+        blank = map(str.isspace, map(attrgetter(column), decoded))  # "" fails in the decoder
+        ok &= ~np.fromiter(blank, bool, len(decoded))
+    ok &= np.array([any([m.role == "user" for m in e.prompt]) for e in decoded], dtype=bool)
     ok &= np.array(
-        [a in ACTIONS and (has if a == "edit" else e is None or e == "")
-         for a, e, has in zip(column["action"], edited, has_edit, strict=True)], dtype=bool
-    )  # fmt: skip
-    ok &= np.array([_latency_ok(v) for v in column["latency_ms"]], dtype=bool)
-    user_ok = _HASHED_USER.fullmatch
-    ok &= np.array([type(v) is str and user_ok(v) is not None for v in column["user"]], dtype=bool)
-    return ok
+        [
+            # an edit needs its text (not blank), other actions have none
+            (bool(edit) and not edit.isspace()) if action == "edit" else not edit
+            for action, edit in zip(map(_ACTION, decoded), map(_EDIT, decoded), strict=True)
+        ],
+        dtype=bool,
+    )
+    keep = np.flatnonzero(ok).tolist()
+    return [where[i] for i in keep], [decoded[i] for i in keep]
+
+
+def line_problems(line: bytes) -> tuple[str | None, list[str]]:
+    """(event id if there is one, every problem) for a line the fast path left out."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, [f"invalid JSON: {str(exc).split(':')[0]}"]
+    event_id = event.get("event_id") if isinstance(event, dict) else None
+    event_id = event_id if isinstance(event_id, str) else None
+    if problems := event_problems(event):
+        return event_id, problems
+    # Valid by the per-record rules yet refused by the schema: say what msgspec said, so the
+    # line is still accounted for (the tests keep this branch unreachable).
+    try:
+        _decode(line)
+    except msgspec.DecodeError as exc:
+        return event_id, [str(exc)]
+    return event_id, ["refused by the batch checks"]

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import gc
-import sqlite3
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
-import orjson
+import numpy as np
 import pyarrow as pa
 
 from tasks.ingest_feedback import ledger
-from tasks.ingest_feedback.events import event_problems, valid_mask
+from tasks.ingest_feedback.events import SCHEMA_VERSION, line_problems, valid_events
 from tasks.ingest_feedback.scrubbing import scrub_events
 from tasks.ingest_feedback.sources import Chunk
+from tasks.ingest_feedback.writer import LedgerWriter
 
 Where = tuple[str, str, int]  # source, file (or object key), line number
 
@@ -48,63 +48,56 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse(line: bytes) -> object:
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return ParseError(str(exc).split(":")[0])
+def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[list[Sequence], list[tuple]]:
+    """Ledger columns for a batch's valid first-seen events (scrubbed), and rejects with reasons.
 
-
-@dataclass(frozen=True)
-class ParseError:
-    message: str
-
-
-def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[list[tuple], list[tuple]]:
-    """Ledger rows for a batch: valid first-seen events (scrubbed) and rejects with reasons.
-
-    `seen` maps every event id already ingested to where (source, file, line); it is updated
-    in place.
+    The events come as one list per ledger column (`ledger.STORED_COLUMNS`), so they become
+    Arrow arrays and SQLite rows without a pass per event. `seen` maps every event id already
+    ingested to where (source, file, line); it is updated in place.
     """
     numbered = [
         (n, line)
         for n, line in enumerate(chunk.lines, chunk.first_line)
         if line and not line.isspace()  # blank lines are not events (strip() would copy)
     ]
-    parsed = [_parse(line) for _, line in numbered]
-    ok = valid_mask(parsed).tolist()
-    kept, rejects = [], []
-    for (number, _), event, fast_ok in zip(numbered, parsed, ok, strict=True):
-        where = (chunk.source, chunk.piece, number)
-        # The column-wise check is the fast path; the per-record one names every problem.
-        if not fast_ok:
-            if isinstance(event, ParseError):
-                rejects.append((*where, None, f"invalid JSON: {event.message}"))
-                continue
-            if problems := event_problems(event):
-                event_id = event.get("event_id") if isinstance(event, dict) else None
-                event_id = event_id if isinstance(event_id, str) else None
-                rejects.append((*where, event_id, "; ".join(problems)))
-                continue
-        event_id = event["event_id"]
+    lines = [line for _, line in numbered]
+    valid_at, valid = valid_events(lines)
+    refused = np.ones(len(lines), dtype=bool)
+    refused[valid_at] = False
+    rejects = []
+    for index in np.flatnonzero(refused).tolist():  # the few lines the fast path refused
+        event_id, problems = line_problems(lines[index])
+        rejects.append(
+            (chunk.source, chunk.piece, numbered[index][0], event_id, "; ".join(problems))
+        )
+    kept, numbers = [], []
+    for index, event in zip(valid_at, valid, strict=True):
+        number, event_id = numbered[index][0], event.event_id
         if event_id in seen:
             source, piece, line = seen[event_id]
             reason = f"duplicate event_id (already ingested from {source}/{piece}:{line})"
-            rejects.append((*where, event_id, reason))
+            rejects.append((chunk.source, chunk.piece, number, event_id, reason))
             continue
-        seen[event_id] = where
-        kept.append((event, where))
-    events = [
-        (
-            event["event_id"], event["schema_version"], event["timestamp"],
-            event["model_version"], event["task"], prompt, completion, event["action"], edited,
-            float(event["latency_ms"]), event["client"], event["user"], *where, redactions,
-        )
-        for (event, where), (prompt, completion, edited, redactions) in zip(
-            kept, scrub_events([event for event, _ in kept]), strict=True
-        )
+        seen[event_id] = (chunk.source, chunk.piece, number)
+        kept.append(event)
+        numbers.append(number)
+    rejects.sort(key=itemgetter(2))  # in line order, as they were read
+    prompts, completions, edits, redactions = scrub_events(kept)
+    ids, stamps, models, tasks, actions, latencies, clients, users = (
+        zip(*map(_UNSCRUBBED, kept), strict=True) if kept else [()] * 8
+    )
+    n = len(kept)
+    columns = [
+        ids, [SCHEMA_VERSION] * n, stamps, models, tasks, prompts, completions, actions, edits,
+        latencies, clients, users, [chunk.source] * n, [chunk.piece] * n, numbers, redactions,
     ]  # fmt: skip
-    return events, rejects
+    return columns, rejects
+
+
+# The fields stored as they came, in one pass over the events (each is touched once).
+_UNSCRUBBED = attrgetter(
+    "event_id", "timestamp", "model_version", "task", "action", "latency_ms", "client", "user"
+)
 
 
 def reject_kind(reason: str) -> str:
@@ -114,30 +107,25 @@ def reject_kind(reason: str) -> str:
     return "duplicate" if reason.startswith("duplicate event_id") else "invalid_event"
 
 
-def ingest(
-    connection: sqlite3.Connection, chunks: Iterable[Chunk], seen: dict[str, Where]
-) -> Tally:
-    """Process and commit each batch in turn; return what was ingested and rejected.
+def ingest(writer: LedgerWriter, chunks: Iterable[Chunk], seen: dict[str, Where]) -> Tally:
+    """Process each batch and hand it to the ledger writer; return what was ingested and
+    rejected.
 
-    Batch n is committed on a second thread while batch n + 1 is processed (SQLite runs
-    without the GIL): one committer, in order, at most one batch behind, so a kill still leaves
-    the ledger at the end of a whole batch.
+    The writer commits batch n in its own process while batch n + 1 is processed, in order
+    and at most one batch behind, so a kill still leaves the ledger at the end of a whole
+    batch. Returns once every batch is committed.
     """
     tally = Tally()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger") as committer:
-        committed: Future | None = None
-        for chunk in chunks:
-            events, rejects = process_chunk(chunk, seen)
-            if committed is not None:
-                committed.result()  # raises what went wrong in the previous commit
-            committed = committer.submit(ledger.commit_batch, connection, chunk, events, rejects)
-            tally.new_events.append(ledger.as_batch(events))
-            tally.lines += len(chunk.lines)
-            tally.events += len(events)
-            tally.rejects += len(rejects)
-            for reject in rejects:
-                kind = reject_kind(reject[-1])
-                tally.reasons[kind] = tally.reasons.get(kind, 0) + 1
-        if committed is not None:
-            committed.result()
+    for chunk in chunks:
+        columns, rejects = process_chunk(chunk, seen)
+        events = ledger.as_batch(columns)
+        writer.submit(chunk, events, rejects)
+        tally.new_events.append(events)
+        tally.lines += len(chunk.lines)
+        tally.events += events.num_rows
+        tally.rejects += len(rejects)
+        for reject in rejects:
+            kind = reject_kind(reject[-1])
+            tally.reasons[kind] = tally.reasons.get(kind, 0) + 1
+    writer.wait()
     return tally

@@ -10,6 +10,7 @@ own new events straight from memory, the rows it has just committed).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -74,12 +75,14 @@ def known_event_ids(connection: sqlite3.Connection) -> dict[str, tuple[str, str,
 
 
 def commit_batch(
-    connection: sqlite3.Connection, chunk: Chunk, events: list[tuple], rejects: list[tuple]
+    connection: sqlite3.Connection, chunk: Chunk, events: list[Sequence], rejects: list[tuple]
 ) -> None:
-    """Store a batch's events and rejects and advance its watermark, all or nothing."""
+    """Store a batch's events (one list per column) and rejects and advance its watermark,
+    all or nothing."""
     with connection:
         connection.executemany(
-            f"INSERT INTO events VALUES ({', '.join('?' * len(STORED_COLUMNS))})", events
+            f"INSERT INTO events VALUES ({', '.join('?' * len(STORED_COLUMNS))})",
+            zip(*events, strict=True),
         )
         connection.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rejects)
         connection.execute(
@@ -88,9 +91,8 @@ def commit_batch(
         )
 
 
-def as_batch(rows: list[tuple], schema: pa.Schema = EVENTS_SCHEMA) -> pa.RecordBatch:
-    """Ledger rows (tuples in the table's column order) as an Arrow record batch."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+def as_batch(columns: list, schema: pa.Schema = EVENTS_SCHEMA) -> pa.RecordBatch:
+    """Ledger columns (sequences in the table's column order) as an Arrow record batch."""
     arrays = [pa.array(column, type=f.type) for column, f in zip(columns, schema, strict=True)]
     return pa.record_batch(arrays, schema=schema)
 
@@ -99,7 +101,7 @@ def _table(connection: sqlite3.Connection, query: str, schema: pa.Schema) -> pa.
     cursor = connection.execute(query)
     batches = []
     while rows := cursor.fetchmany(_FETCH_ROWS):
-        batches.append(as_batch(rows, schema))
+        batches.append(as_batch(list(zip(*rows, strict=True)), schema))
     return pa.Table.from_batches(batches, schema=schema)
 
 

@@ -15,13 +15,16 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+import msgspec
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.identify_assets.detectors import PLUGIN_NEEDLES
 from tasks.identify_assets.scrub import CONFIG_RULES, LINE_RULES, TEXT_RULES, scrub
+from tasks.ingest_feedback.events import Event
+
+_encode = msgspec.json.Encoder().encode
 
 # Feedback may paste a config file into a prompt: scrub in the config-aware mode.
 SCRUB_LANGUAGE = "unknown"
@@ -70,32 +73,28 @@ def scrub_text(text: str | None, counts: Counter[str]) -> str | None:
     return clean
 
 
-def scrub_events(events: list[dict]) -> list[tuple[str, str, str | None, str]]:
-    """Per event: scrubbed prompt (as JSON), completion, edited completion, counts (JSON)."""
-    texts = [
-        text
-        for event in events
-        for text in (*(m["content"] for m in event["prompt"]), event["completion"],
-                     event.get("edited_completion") or "")
-    ]  # fmt: skip
-    flags = secret_flags(texts).tolist()
-    out = []
-    at = 0
-    for event in events:
-        prompt, edited = event["prompt"], event.get("edited_completion") or None
-        end = at + len(prompt) + 2
-        if not any(flags[at:end]):  # the common case: nothing the scrubber could act on
-            out.append((orjson.dumps(prompt).decode(), event["completion"], edited, "{}"))
-            at = end
-            continue
+def _any_per_event(flags: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    # Per event, whether any of its `sizes[i]` consecutive flags is set (every size >= 1).
+    return np.logical_or.reduceat(flags, np.cumsum(sizes) - sizes) if len(sizes) else flags
+
+
+def scrub_events(events: list[Event]) -> tuple[list[str], list[str], list, list[str]]:
+    """Columns for the events: scrubbed prompt (as JSON), completion, edited completion (None
+    when there is none) and redaction counts (JSON)."""
+    prompts = [event.prompt for event in events]
+    completions = [event.completion for event in events]
+    edits = [event.edited_completion or None for event in events]
+    sizes = np.fromiter(map(len, prompts), np.int64, len(prompts))
+    flagged = _any_per_event(secret_flags([m.content for p in prompts for m in p]), sizes)
+    flagged |= secret_flags(completions) | secret_flags([e or "" for e in edits])
+    prompt_json = [text.decode() for text in map(_encode, prompts)]
+    redactions = ["{}"] * len(events)
+    for i in np.flatnonzero(flagged).tolist():  # the rare events that may hold a secret
         counts: Counter[str] = Counter()
-        cleaned = []
-        for text, flagged in zip(texts[at:end], flags[at:end], strict=True):
-            scrubbed, found = _scrub_cached(text) if flagged else (text, ())
-            counts.update(dict(found))
-            cleaned.append(scrubbed)
-        prompt = [m | {"content": c} for m, c in zip(prompt, cleaned[:-2], strict=True)]
-        redactions = json.dumps(dict(sorted(counts.items())))
-        out.append((orjson.dumps(prompt).decode(), cleaned[-2], cleaned[-1] or None, redactions))
-        at = end
-    return out
+        prompt = [msgspec.structs.replace(m, content=scrub_text(m.content, counts))
+                  for m in prompts[i]]  # fmt: skip
+        completions[i] = scrub_text(completions[i], counts)
+        edits[i] = scrub_text(edits[i], counts)
+        prompt_json[i] = _encode(prompt).decode()
+        redactions[i] = json.dumps(dict(sorted(counts.items())))
+    return prompt_json, completions, edits, redactions

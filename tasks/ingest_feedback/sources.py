@@ -9,7 +9,7 @@ means a rewritten object, read again from the start (event ids keep that idempot
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,10 @@ class Chunk:
     lines: list[bytes]
     first_line: int  # 1-based number of lines[0] in the piece
     end: Watermark  # the watermark once these lines are committed
+
+    def without_lines(self) -> Chunk:
+        """The chunk's place, without its lines (all a commit needs of it)."""
+        return replace(self, lines=[])
 
 
 def _is_json_object(data: bytes) -> bool:

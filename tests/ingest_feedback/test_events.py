@@ -1,12 +1,17 @@
+import json
+
 import pytest
 
-from tasks.ingest_feedback.events import event_problems, valid_mask
+from tasks.ingest_feedback.events import event_problems, line_problems, valid_events
 from tests.ingest_feedback.factory import event
 
 BROKEN = [
     event(action="maybe"),
     event(user="alice"),
     event(user="a" * 64 + "\n"),
+    event(user="A" * 64),
+    event(user="g" * 64),
+    event(user="a" * 63 + "\n"),
     event(timestamp="yesterday"),
     event(timestamp=20261101),
     event(schema_version=2),
@@ -23,6 +28,15 @@ BROKEN = [
     event(action="edit", edited_completion=" "),
     event(action="edit", edited_completion=None),
     event(action="accept", edited_completion="not for an accept"),
+    event(prompt=[{"role": "user"}]),
+    event(prompt=[{"role": 1, "content": "x"}]),
+    event(prompt=[["user", "x"]]),
+    event(schema_version=1.0),
+    event(model_version=None),
+    event(task="\u2003"),
+    event(client=""),
+    event(edited_completion=7),
+    {k: v for k, v in event().items() if k != "user"},
     ["not", "an", "object"],
     None,
 ]
@@ -32,6 +46,10 @@ VALID = [
     event(action="reject", edited_completion=""),
     event(timestamp="2026-11-01T09:15:00.123+01:00", latency_ms=12.5),
     event(prompt=[{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]),
+    event(latency_ms=0),
+    event(surplus_field={"any": "thing"}),
+    {k: v for k, v in event().items() if k != "edited_completion"},
+    event(completion="naïve café ✓", client="ide/1 \u2003"),
 ]
 
 
@@ -52,12 +70,36 @@ def test_given_an_edit_without_text_when_checked_then_the_missing_edit_is_the_re
     )
 
 
+def encoded(candidate) -> bytes:
+    return json.dumps(candidate).encode()
+
+
 @pytest.mark.parametrize("candidate", BROKEN + VALID)
-def test_given_any_event_when_checked_column_wise_then_it_agrees_with_the_per_record_check(
+def test_given_any_event_when_checked_in_a_batch_then_it_agrees_with_the_per_record_check(
     candidate,
 ):
-    assert bool(valid_mask([candidate])[0]) == (event_problems(candidate) == [])
+    valid_at, _ = valid_events([encoded(candidate)])
+    assert (valid_at == [0]) == (event_problems(candidate) == [])
 
 
-def test_given_a_mixed_batch_when_checked_column_wise_then_only_the_valid_rows_pass():
-    assert valid_mask(BROKEN + VALID).tolist() == [False] * len(BROKEN) + [True] * len(VALID)
+@pytest.mark.parametrize("candidate", BROKEN)
+def test_given_a_line_the_batch_refuses_when_explained_then_it_gets_the_per_record_reasons(
+    candidate,
+):
+    event_id = candidate.get("event_id") if isinstance(candidate, dict) else None
+    assert line_problems(encoded(candidate)) == (
+        event_id if isinstance(event_id, str) else None,
+        event_problems(candidate),
+    )
+
+
+def test_given_a_mixed_batch_when_checked_then_only_the_valid_rows_pass_decoded():
+    valid_at, decoded = valid_events([encoded(c) for c in BROKEN + VALID] + [b"{not json"])
+    assert valid_at == list(range(len(BROKEN), len(BROKEN) + len(VALID)))
+    assert [e.event_id for e in decoded] == [c["event_id"] for c in VALID]
+    assert decoded[3].latency_ms == 12.5 and decoded[1].edited_completion.startswith("def fee")
+
+
+def test_given_broken_json_when_explained_then_the_reason_says_invalid_json():
+    assert line_problems(b'{"event_id": "e1"')[0] is None
+    assert line_problems(b'{"event_id": "e1"')[1][0].startswith("invalid JSON")

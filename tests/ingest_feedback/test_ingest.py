@@ -1,6 +1,7 @@
 import gc
 import json
 import sqlite3
+import threading
 from contextlib import closing
 
 import pyarrow as pa
@@ -9,6 +10,7 @@ import pytest
 from tasks.ingest_feedback import ledger
 from tasks.ingest_feedback.ingest import gc_paused, ingest, process_chunk, reject_kind
 from tasks.ingest_feedback.sources import Chunk, Watermark
+from tasks.ingest_feedback.writer import LedgerWriter
 from tests.ingest_feedback.factory import event
 
 
@@ -31,7 +33,8 @@ def test_given_duplicates_and_bad_lines_when_processed_then_each_is_stored_once_
         ),
         seen,
     )
-    assert [row[0] for row in events] == ["e1", "e2"]
+    assert list(events[0]) == ["e1", "e2"]
+    assert events[-2] == [1, 4] and len(events) == len(ledger.STORED_COLUMNS)
     reasons = {line: reason for _, _, line, _, reason in rejects}
     assert reasons[2] == "duplicate event_id (already ingested from inbox/a.jsonl:1)"
     assert reasons[3].startswith("invalid JSON")
@@ -51,7 +54,8 @@ def test_given_secrets_in_an_event_when_processed_then_only_scrubbed_text_is_sto
         action="edit",
         edited_completion='API_KEY = "sk_live_abcdefghijklmnop1234"',
     )
-    [row], _ = process_chunk(chunk(leaky), {})
+    columns, _ = process_chunk(chunk(leaky), {})
+    [row] = zip(*columns, strict=True)
     stored = json.dumps(row)
     assert "bob@example.com" not in stored and "hunter2hunter" not in stored
     assert "sk_live_abcdefghijklmnop1234" not in stored
@@ -67,22 +71,45 @@ def test_given_batches_when_ingested_then_the_new_events_in_memory_equal_the_led
     raw = [(line if isinstance(line, str) else json.dumps(line)).encode() for line in lines]
     batches = [Chunk("inbox", "a.jsonl", raw[at : at + 3], at + 1, Watermark(at + 3, at + 3))
                for at in range(0, len(raw), 3)]  # fmt: skip
+    with LedgerWriter(tmp_path) as writer:
+        tally = ingest(writer, batches, {})
     with closing(ledger.open_ledger(tmp_path)) as connection:
-        tally = ingest(connection, batches, {})
         stored = ledger.all_events(connection)
         marks = ledger.watermarks(connection, "inbox")
+        rejects = ledger.all_rejects(connection)
     assert (tally.events, tally.rejects, tally.reasons) == (7, 2, REASONS)
     assert pa.Table.from_batches(tally.new_events).equals(stored)
     assert stored["event_id"].to_pylist() == [f"e{n}" for n in range(7)]
+    assert rejects["line"].to_pylist() == [8, 9]
     assert marks == {"a.jsonl": Watermark(9, 9)}  # the last batch's watermark, committed
 
 
 def test_given_a_failing_commit_when_ingesting_then_the_error_reaches_the_caller(tmp_path):
     batch = Chunk("inbox", "a.jsonl", [json.dumps(event()).encode()], 1, Watermark(1, 1))
-    connection = ledger.open_ledger(tmp_path)
-    connection.close()  # every commit now fails on the committer thread
-    with pytest.raises(sqlite3.ProgrammingError):
-        ingest(connection, [batch], {})
+    with LedgerWriter(tmp_path) as writer:
+        ingest(writer, [batch], {})
+    # A caller that forgot what was ingested: the ledger's primary key refuses the event again.
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"), LedgerWriter(tmp_path) as writer:
+        ingest(writer, [batch], {})
+    with closing(ledger.open_ledger(tmp_path)) as connection:
+        assert ledger.all_events(connection).num_rows == 1
+
+
+def test_given_a_writer_at_work_when_a_second_starts_then_it_is_ready_only_after_the_first(
+    tmp_path,
+):
+    ready = threading.Event()
+
+    def second() -> None:
+        with LedgerWriter(tmp_path):
+            ready.set()
+
+    with LedgerWriter(tmp_path):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not ready.wait(timeout=3)  # the first writer holds the ledger
+    assert ready.wait(timeout=60)
+    waiting.join()
 
 
 def test_given_the_collector_on_when_paused_then_it_is_off_inside_and_back_on_after():
