@@ -10,7 +10,7 @@ how much), and compares them with a floor, orjson parsing and writing back every
 on smaller slices, alternates our batch path with the per-record baseline (json.loads +
 event_problems + scrubbing every text) and prints the ratio.
 
-    python benchmarks/ingest_feedback.py [--events 1000000] [--slice 20000] [--repeats 3]
+    python benchmarks/ingest_feedback.py [--events 1000000] [--slice 50000] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def baseline(inbox: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--slice", type=int, default=20_000)
+    parser.add_argument("--slice", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=50_000)
     args = parser.parse_args()

@@ -7,15 +7,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 
-from tasks.ingest_feedback import ledger
-from tasks.ingest_feedback.events import SCHEMA_VERSION, line_problems, valid_events
+from tasks.ingest_feedback.events import SCHEMA_VERSION, Event, line_problems, valid_events
 from tasks.ingest_feedback.scrubbing import scrub_events
 from tasks.ingest_feedback.sources import Chunk
-from tasks.ingest_feedback.writer import LedgerWriter
+
+if TYPE_CHECKING:
+    from tasks.ingest_feedback.writer import LedgerWriter
 
 Where = tuple[str, str, int]  # source, file (or object key), line number
 
@@ -48,12 +51,21 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[list[Sequence], list[tuple]]:
-    """Ledger columns for a batch's valid first-seen events (scrubbed), and rejects with reasons.
+@dataclass
+class Prepared:
+    """A batch's valid first-seen events, scrubbed, with their line numbers and redaction counts
+    (JSON): what the ledger writer turns into rows (`ledger_columns`)."""
 
-    The events come as one list per ledger column (`ledger.STORED_COLUMNS`), so they become
-    Arrow arrays and SQLite rows without a pass per event. `seen` maps every event id already
-    ingested to where (source, file, line); it is updated in place.
+    events: list[Event]
+    lines: list[int]
+    redactions: list[str]
+
+
+def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[Prepared, list[tuple]]:
+    """A batch's valid first-seen events (scrubbed), and its rejects with reasons.
+
+    `seen` maps every event id already ingested to where (source, file, line); it is updated
+    in place.
     """
     numbered = [
         (n, line)
@@ -82,22 +94,41 @@ def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[list[Sequence],
         kept.append(event)
         numbers.append(number)
     rejects.sort(key=itemgetter(2))  # in line order, as they were read
-    prompts, completions, edits, redactions = scrub_events(kept)
-    ids, stamps, models, tasks, actions, latencies, clients, users = (
-        zip(*map(_UNSCRUBBED, kept), strict=True) if kept else [()] * 8
+    scrubbed, redactions = scrub_events(kept)
+    return Prepared(scrubbed, numbers, redactions), rejects
+
+
+def ledger_columns(prepared: Prepared, source: str, piece: str) -> list[Sequence]:
+    """The events as ledger columns (`ledger.STORED_COLUMNS`): one sequence per column, so
+    they become SQLite rows and Arrow arrays without a pass per event and column."""
+    events, n = prepared.events, len(prepared.events)
+    ids, stamps, models, tasks, actions, latencies, clients, users, prompts, completions, edits = (
+        zip(*map(_FIELDS, events), strict=True) if events else [()] * 11
     )
-    n = len(kept)
-    columns = [
-        ids, [SCHEMA_VERSION] * n, stamps, models, tasks, prompts, completions, actions, edits,
-        latencies, clients, users, [chunk.source] * n, [chunk.piece] * n, numbers, redactions,
+    prompts_json = [text.decode() for text in map(_encode, prompts)]
+    edits = [edit or None for edit in edits]
+    return [
+        ids, [SCHEMA_VERSION] * n, stamps, models, tasks, prompts_json, completions, actions,
+        edits, latencies, clients, users, [source] * n, [piece] * n, prepared.lines,
+        prepared.redactions,
     ]  # fmt: skip
-    return columns, rejects
 
 
-# The fields stored as they came, in one pass over the events (each is touched once).
-_UNSCRUBBED = attrgetter(
-    "event_id", "timestamp", "model_version", "task", "action", "latency_ms", "client", "user"
+# Every field of an event, in one pass over the events (each is touched once).
+_FIELDS = attrgetter(
+    "event_id",
+    "timestamp",
+    "model_version",
+    "task",
+    "action",
+    "latency_ms",
+    "client",
+    "user",
+    "prompt",
+    "completion",
+    "edited_completion",
 )
+_encode = msgspec.json.Encoder().encode
 
 
 def reject_kind(reason: str) -> str:
@@ -117,15 +148,14 @@ def ingest(writer: LedgerWriter, chunks: Iterable[Chunk], seen: dict[str, Where]
     """
     tally = Tally()
     for chunk in chunks:
-        columns, rejects = process_chunk(chunk, seen)
-        events = ledger.as_batch(columns)
-        writer.submit(chunk, events, rejects)
-        tally.new_events.append(events)
+        prepared, rejects = process_chunk(chunk, seen)
+        writer.submit(chunk, prepared, rejects)
         tally.lines += len(chunk.lines)
-        tally.events += events.num_rows
+        tally.events += len(prepared.events)
         tally.rejects += len(rejects)
         for reject in rejects:
             kind = reject_kind(reject[-1])
             tally.reasons[kind] = tally.reasons.get(kind, 0) + 1
     writer.wait()
+    tally.new_events = writer.committed()
     return tally

@@ -24,8 +24,6 @@ from tasks.identify_assets.detectors import PLUGIN_NEEDLES
 from tasks.identify_assets.scrub import CONFIG_RULES, LINE_RULES, TEXT_RULES, scrub
 from tasks.ingest_feedback.events import Event
 
-_encode = msgspec.json.Encoder().encode
-
 # Feedback may paste a config file into a prompt: scrub in the config-aware mode.
 SCRUB_LANGUAGE = "unknown"
 _NEEDLES = tuple(
@@ -78,23 +76,25 @@ def _any_per_event(flags: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.logical_or.reduceat(flags, np.cumsum(sizes) - sizes) if len(sizes) else flags
 
 
-def scrub_events(events: list[Event]) -> tuple[list[str], list[str], list, list[str]]:
-    """Columns for the events: scrubbed prompt (as JSON), completion, edited completion (None
-    when there is none) and redaction counts (JSON)."""
+def scrub_events(events: list[Event]) -> tuple[list[Event], list[str]]:
+    """The events with secrets and personal data replaced in their prompt, completion and edit,
+    and per event its redaction counts (JSON). Events the pre-filter clears come back as they
+    are (the same objects)."""
     prompts = [event.prompt for event in events]
     completions = [event.completion for event in events]
-    edits = [event.edited_completion or None for event in events]
+    edits = [event.edited_completion or "" for event in events]
     sizes = np.fromiter(map(len, prompts), np.int64, len(prompts))
     flagged = _any_per_event(secret_flags([m.content for p in prompts for m in p]), sizes)
-    flagged |= secret_flags(completions) | secret_flags([e or "" for e in edits])
-    prompt_json = [text.decode() for text in map(_encode, prompts)]
-    redactions = ["{}"] * len(events)
+    flagged |= secret_flags(completions) | secret_flags(edits)
+    scrubbed, redactions = list(events), ["{}"] * len(events)
     for i in np.flatnonzero(flagged).tolist():  # the rare events that may hold a secret
         counts: Counter[str] = Counter()
-        prompt = [msgspec.structs.replace(m, content=scrub_text(m.content, counts))
-                  for m in prompts[i]]  # fmt: skip
-        completions[i] = scrub_text(completions[i], counts)
-        edits[i] = scrub_text(edits[i], counts)
-        prompt_json[i] = _encode(prompt).decode()
+        scrubbed[i] = msgspec.structs.replace(
+            events[i],
+            prompt=[msgspec.structs.replace(m, content=scrub_text(m.content, counts))
+                    for m in prompts[i]],
+            completion=scrub_text(completions[i], counts),
+            edited_completion=scrub_text(events[i].edited_completion, counts),
+        )  # fmt: skip
         redactions[i] = json.dumps(dict(sorted(counts.items())))
-    return prompt_json, completions, edits, redactions
+    return scrubbed, redactions

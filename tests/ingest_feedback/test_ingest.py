@@ -8,7 +8,13 @@ import pyarrow as pa
 import pytest
 
 from tasks.ingest_feedback import ledger
-from tasks.ingest_feedback.ingest import gc_paused, ingest, process_chunk, reject_kind
+from tasks.ingest_feedback.ingest import (
+    gc_paused,
+    ingest,
+    ledger_columns,
+    process_chunk,
+    reject_kind,
+)
 from tasks.ingest_feedback.sources import Chunk, Watermark
 from tasks.ingest_feedback.writer import LedgerWriter
 from tests.ingest_feedback.factory import event
@@ -21,7 +27,7 @@ def chunk(*lines) -> Chunk:
 
 def test_given_duplicates_and_bad_lines_when_processed_then_each_is_stored_once_or_rejected():
     seen = {"old": ("inbox", "earlier.jsonl", 4)}
-    events, rejects = process_chunk(
+    prepared, rejects = process_chunk(
         chunk(
             event(),
             event(),  # the same event id again
@@ -33,8 +39,9 @@ def test_given_duplicates_and_bad_lines_when_processed_then_each_is_stored_once_
         ),
         seen,
     )
-    assert list(events[0]) == ["e1", "e2"]
-    assert events[-2] == [1, 4] and len(events) == len(ledger.STORED_COLUMNS)
+    columns = ledger_columns(prepared, "inbox", "a.jsonl")
+    assert list(columns[0]) == ["e1", "e2"]
+    assert columns[-2] == [1, 4] and len(columns) == len(ledger.STORED_COLUMNS)
     reasons = {line: reason for _, _, line, _, reason in rejects}
     assert reasons[2] == "duplicate event_id (already ingested from inbox/a.jsonl:1)"
     assert reasons[3].startswith("invalid JSON")
@@ -54,8 +61,8 @@ def test_given_secrets_in_an_event_when_processed_then_only_scrubbed_text_is_sto
         action="edit",
         edited_completion='API_KEY = "sk_live_abcdefghijklmnop1234"',
     )
-    columns, _ = process_chunk(chunk(leaky), {})
-    [row] = zip(*columns, strict=True)
+    prepared, _ = process_chunk(chunk(leaky), {})
+    [row] = zip(*ledger_columns(prepared, "inbox", "a.jsonl"), strict=True)
     stored = json.dumps(row)
     assert "bob@example.com" not in stored and "hunter2hunter" not in stored
     assert "sk_live_abcdefghijklmnop1234" not in stored
@@ -82,6 +89,7 @@ def test_given_batches_when_ingested_then_the_new_events_in_memory_equal_the_led
     assert stored["event_id"].to_pylist() == [f"e{n}" for n in range(7)]
     assert rejects["line"].to_pylist() == [8, 9]
     assert marks == {"a.jsonl": Watermark(9, 9)}  # the last batch's watermark, committed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ledger.LEDGER_FILE, "writer.lock"]
 
 
 def test_given_a_failing_commit_when_ingesting_then_the_error_reaches_the_caller(tmp_path):
@@ -93,6 +101,7 @@ def test_given_a_failing_commit_when_ingesting_then_the_error_reaches_the_caller
         ingest(writer, [batch], {})
     with closing(ledger.open_ledger(tmp_path)) as connection:
         assert ledger.all_events(connection).num_rows == 1
+    assert not list(tmp_path.glob(".batch-*"))  # nothing left on the way to the writer
 
 
 def test_given_a_writer_at_work_when_a_second_starts_then_it_is_ready_only_after_the_first(
