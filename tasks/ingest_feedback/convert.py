@@ -61,13 +61,15 @@ class Encoded:
             encoded = events[name].combine_chunks().dictionary_encode(null_encoding="encode")
             self.codes[name] = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
             self.values[name] = encoded.dictionary
+        # Per action, which rows have it: computed once, every conversion selects by them.
+        codes = self.codes["action"]
+        self._actions = {
+            action: codes == code for code, action in enumerate(self.values["action"].to_pylist())
+        }
 
     def is_action(self, action: str) -> np.ndarray:
         """Per row, whether the event's action is `action`."""
-        actions = self.values["action"].to_pylist()
-        if action not in actions:
-            return np.zeros(len(self.codes["action"]), dtype=bool)
-        return self.codes["action"] == actions.index(action)
+        return self._actions.get(action, np.zeros(len(self.codes["action"]), dtype=bool))
 
     def text(self, name: str, rows: np.ndarray) -> pa.Array:
         """The values of column `name` at `rows`."""

@@ -49,8 +49,7 @@ CREATE TABLE IF NOT EXISTS watermarks (
 def open_ledger(ledger_dir: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) the ledger in `ledger_dir`."""
     Path(ledger_dir).mkdir(parents=True, exist_ok=True)
-    # `ingest` commits on a helper thread, one statement at a time, never two threads at once.
-    connection = sqlite3.connect(Path(ledger_dir) / LEDGER_FILE, check_same_thread=False)
+    connection = sqlite3.connect(Path(ledger_dir) / LEDGER_FILE)
     connection.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut too
     connection.execute("PRAGMA page_size = 16384")  # rows of ~1 KB: fewer splits (new files)
     # event_id's index takes ids in no particular order: with SQLite's default 2 MB page cache
