@@ -96,10 +96,19 @@ def flow_runs(client, flow_name: str) -> list:
     return sorted(started, key=lambda r: r.start_time)
 
 
-def run_logs(client, flow_run_id) -> str:
+def run_logs(client, flow_run_id, settle_s: float = 3.0, timeout_s: float = 60) -> str:
+    """Every log line of a finished flow run. The run's process ships its logs in batches
+    (every 2 s by default) and may still be sending the last ones when the run reads as
+    completed: wait until no new line has arrived for `settle_s`."""
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+    of_run = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+    deadline = time.monotonic() + timeout_s
+    logs, settled_since = client.read_logs(of_run), time.monotonic()
+    while time.monotonic() - settled_since < settle_s and time.monotonic() < deadline:
+        time.sleep(0.5)
+        if len(latest := client.read_logs(of_run)) != len(logs):
+            logs, settled_since = latest, time.monotonic()
     return "\n".join(log.message for log in logs)
 
 
