@@ -8,9 +8,12 @@ by content hash.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import tokenize
+from dataclasses import dataclass
 
 import yaml
 
@@ -28,7 +31,8 @@ LANGUAGE_BY_SUFFIX = {
     ".env": "dotenv", ".html": "html", ".htm": "html", ".css": "css", ".scss": "css",
     ".feature": "gherkin", ".md": "markdown", ".markdown": "markdown",
     ".rst": "restructuredtext", ".adoc": "asciidoc", ".txt": "text", ".puml": "plantuml",
-    ".plantuml": "plantuml", ".pu": "plantuml", ".iuml": "plantuml",
+    ".plantuml": "plantuml", ".pu": "plantuml", ".iuml": "plantuml", ".graphql": "graphql",
+    ".graphqls": "graphql", ".gql": "graphql",
 }  # fmt: skip
 LANGUAGE_BY_NAME = {
     "Dockerfile": "dockerfile", "Makefile": "make", "Jenkinsfile": "groovy", ".env": "dotenv",
@@ -164,3 +168,138 @@ def path_kind(path: str, language: str) -> str:
 def kind_of(path: str, language: str, text: str) -> str:
     """Classify one file into one of KINDS."""
     return content_kind(language, text) or path_kind(path, language)
+
+
+@dataclass(frozen=True)
+class CommentSyntax:
+    """How a language writes comments, and the strings that can hide a comment leader."""
+
+    line: tuple[str, ...] = ()
+    blocks: tuple[tuple[str, str], ...] = ()
+    quotes: tuple[str, ...] = ('"', "'")
+
+
+_C_LIKE = CommentSyntax(("//",), (("/*", "*/"),))
+_HASH = CommentSyntax(("#",))
+_MARKUP = CommentSyntax(blocks=(("<!--", "-->"),), quotes=())
+COMMENT_SYNTAX = {
+    **dict.fromkeys(("java", "kotlin", "scala", "groovy", "csharp", "swift", "c", "cpp"), _C_LIKE),
+    **dict.fromkeys(("javascript", "typescript", "go"), CommentSyntax(
+        ("//",), (("/*", "*/"),), ('"', "'", "`"))),
+    "rust": CommentSyntax(("//",), (("/*", "*/"),), ('"',)),  # 'a is a lifetime, not a quote
+    "php": CommentSyntax(("//", "#"), (("/*", "*/"),)),
+    "css": CommentSyntax(blocks=(("/*", "*/"),)),
+    "json": _C_LIKE,  # JSON with comments (tsconfig, VS Code settings)
+    "sql": CommentSyntax(("--",), (("/*", "*/"),)),
+    **dict.fromkeys(("shell", "ruby", "yaml", "toml", "dotenv", "make", "dockerfile", "graphql",
+                     "gherkin", "text"), _HASH),
+    "powershell": CommentSyntax(("#",), (("<#", "#>"),)),
+    "ini": CommentSyntax(("#", ";"), quotes=()),
+    "properties": CommentSyntax(("#", "!"), quotes=()),
+    **dict.fromkeys(("xml", "html", "markdown"), _MARKUP),
+    "plantuml": CommentSyntax(("'",), (("/'", "'/"),), ('"',)),
+}  # fmt: skip
+# Unknown languages: any common leader (a generated marker must still sit in a comment).
+_SPACES = re.compile(r"\s*")
+_ANY = CommentSyntax(("#", "//", "--", ";"), (("/*", "*/"), ("<!--", "-->")))
+
+
+def _python_comments(text: str) -> list[str]:
+    found: list[str] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                found.append(token.string[1:])
+    except (tokenize.TokenError, SyntaxError):  # the cut ended inside a string or bracket
+        pass
+    return found
+
+
+def _string_end(text: str, start: int, quote: str) -> int:
+    """Offset after the string opened just before `start`; one-line quotes end at the line."""
+    at = start
+    while True:
+        end = text.find(quote, at)
+        newline = -1 if quote == "`" else text.find("\n", at)
+        if end < 0 or 0 <= newline < end:
+            return len(text) if newline < 0 else newline
+        body = text[start:end]
+        if (len(body) - len(body.rstrip("\\"))) % 2 == 0:  # not an escaped quote
+            return end + 1
+        at = end + 1
+
+
+def _comments(text: str, syntax: CommentSyntax) -> list[str]:
+    starts = [*syntax.line, *(opening for opening, _ in syntax.blocks), *syntax.quotes]
+    closing = dict(syntax.blocks)
+    leader = re.compile("|".join(map(re.escape, sorted(starts, key=len, reverse=True))))
+    found, at = [], 0
+    while match := leader.search(text, at):
+        token, start = match.group(), match.end()
+        if token in syntax.line:
+            end = text.find("\n", start)
+            at = end = len(text) if end < 0 else end
+        elif token in closing:
+            end = text.find(closing[token], start)
+            end = len(text) if end < 0 else end
+            at = end + len(closing[token])
+        else:
+            at = _string_end(text, start, token)
+            continue
+        found.append(text[start:end])
+    return found
+
+
+def _head(text: str, max_lines: int) -> str:
+    end = -1
+    for _ in range(max_lines):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[: end + 1]
+
+
+def header_comments(text: str, language: str, max_lines: int) -> str:
+    """The comments in a text's first `max_lines` lines, joined (code and strings left out)."""
+    head = _head(text, max_lines)
+    if language == "python":
+        return "\n".join(_python_comments(head))
+    return "\n".join(_comments(head, COMMENT_SYNTAX.get(language, _ANY)))
+
+
+def _python_code_start(text: str) -> int:
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENCODING}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type not in skipped:
+                row, column = token.start
+                return len(_head(text, row - 1)) + column
+    except (tokenize.TokenError, SyntaxError):
+        return 0  # not tokenizable: strip nothing
+    return len(text)
+
+
+def code_start(text: str, language: str) -> int:
+    """Offset where the code begins after the leading comment block (licence header, shebang);
+    0 for a language whose comment syntax is unknown."""
+    if language == "python":
+        return _python_code_start(text)
+    syntax = COMMENT_SYNTAX.get(language)
+    if syntax is None:
+        return 0
+    at = 0
+    if text.startswith("#!"):  # a shebang, whatever the language's comments
+        newline = text.find("\n")
+        at = len(text) if newline < 0 else newline
+    while True:
+        at = _SPACES.match(text, at).end()
+        line = next((lead for lead in syntax.line if text.startswith(lead, at)), None)
+        block = next((pair for pair in syntax.blocks if text.startswith(pair[0], at)), None)
+        if line is not None:
+            end = text.find("\n", at)
+            at = len(text) if end < 0 else end
+        elif block is not None:
+            end = text.find(block[1], at + len(block[0]))
+            at = len(text) if end < 0 else end + len(block[1])
+        else:
+            return at

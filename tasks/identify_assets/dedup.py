@@ -7,6 +7,8 @@ all sources in the merge, from the stored signatures, with datasketch's LSH band
 array operations (a 2,000-file merge took ~2 s in `MinHashLSH`, most of it per-key Python and
 the search for its band parameters). Clusters are built greedily in (source, path) order, so
 the first file of a cluster is its representative and the result never depends on timing.
+Shingles skip a file's leading comment block: small classes that share a licence header are
+not near-duplicates of each other (they measured Jaccard 0.71-0.75 with it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import cache
 import numpy as np
 from datasketch import MinHash
 
+from tasks.identify_assets.classify import code_start
 from tasks.io import sha256_bytes
 from tasks.params import DedupParams
 
@@ -72,8 +75,11 @@ def _permutations(num_perm: int, seed: int) -> np.ndarray:
     return MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations
 
 
-def signature(text: str, params: DedupParams) -> bytes:
-    """MinHash signature of a text's word shingles, as bytes (num_perm little-endian uint32)."""
+def signature(text: str, params: DedupParams, language: str = "unknown") -> bytes:
+    """MinHash signature of a text's word shingles after its leading comment block (licence
+    header), or of the whole text when nothing else is left, as num_perm little-endian uint32."""
+    body = text[code_start(text, language) :]
+    text = body if body.strip() else text
     minhash = MinHash(
         num_perm=params.num_perm,
         seed=params.seed,

@@ -1,9 +1,10 @@
 """Replace secrets and personal data with typed placeholders before anything is stored.
 
 Two layers. Our own rules: exact formats (private key blocks, JWTs, cloud and vendor tokens),
-credentials in URLs and connection strings, secret-named variables and config keys, and
-personal data (e-mails, IPv4 addresses, phone numbers). Then detect-secrets' plugins (vendor
-token formats, secret keywords, high-entropy quoted strings). Regex passes over every
+credentials in URLs and connection strings, secret-named variables, setters, map entries and
+config keys, unquoted passwords in comments, and personal data (e-mails, IPv4 addresses, phone
+numbers: `detectors`). Then detect-secrets' plugins (vendor token formats, secret keywords,
+high-entropy quoted strings). Regex passes over every
 character cost about as much as parsing the code, so only a few cheap passes run over the
 whole text (patterns that start with a literal or a rare character); everything else runs on
 candidate lines found by fast substring search (a secret-sounding word, a vendor prefix, a long
@@ -20,21 +21,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.identify_assets.detectors import PLUGIN_NEEDLES, plugin_findings
+from tasks.identify_assets.classify import CODE_LANGUAGES
+from tasks.identify_assets.detectors import (
+    PLUGIN_NEEDLES,
+    about_addresses,
+    about_hashing,
+    plugin_findings,
+    scrub_emails,
+    scrub_numbers,
+    splice,
+)
 
 CONFIG_LANGUAGES = frozenset(
     {"yaml", "toml", "ini", "properties", "dotenv", "shell", "text", "unknown", "xml"}
 )
-# Only a literal is a secret: ${VAR}, $VAR, {{ var }}, {name}, %(name)s, %VAR%, <PLACEHOLDER>
-# and YAML's ~ / null / booleans reference or stand for no value.
+# Only a literal is a secret: ${VAR}, $VAR, {{ var }}, {name}, %(name)s, %VAR%, <PLACEHOLDER>,
+# a format template (`'%s:%s' % (user, pw)`) and YAML's ~ / null / booleans reference or
+# stand for no value.
 _LITERAL = (
     r"(?!\$\{|\$[A-Za-z_]|\{\{|\{[\w.]*\}|%\(|%[A-Za-z_]+%|<[A-Z_]+>|~)"
-    r"(?!(?:null|none|true|false)\b)"
+    r"(?!(?:null|none|true|false)\b)(?!(?:%[sdr]|[^\w\s\"'`%])+(?:[\"'`\s]|$))"
 )
 _ASSIGN = r"[\"'\]]?[ \t]*(?::=|=>|[:=])[ \t]*"
 # An identifier must END with one of these names (`db_password`, `apiKey`, `AUTH_TOKEN`),
-# so `token_type = "bearer"` or `password_prompt = "Password:"` are left alone.
-_PASSWORD_NAME = r"(?:password|passwd|passphrase|pwd|secret|secret[_-]?key|client[_-]?secret)\d*"
+# so `token_type = "bearer"` or `password_prompt = "Password:"` are left alone; `pass` must be
+# a word of it (`pass`, `DB_PASS`, `userPass`, not `bypass` or `compass`).
+_PASSWORD_NAME = (
+    r"(?:password|passwd|passphrase|pwd|secret|secret[_-]?key|client[_-]?secret"
+    r"|(?<![A-Za-z])pass|(?-i:(?<=[a-z])Pass))\d*"
+)
+_PASSWORD_NEEDLES = ("pass", "pwd", "secret")
 _KEY_NAME = (
     r"(?:api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key|token|credentials?)\d*"
 )
@@ -87,47 +103,62 @@ LINE_RULES: tuple[Rule, ...] = (
         ("passw", "pwd")),
     Rule("PASSWORD", "<PASSWORD>", re.compile(
         r"(?i)" + _PASSWORD_NAME + r"(?![\w-])" + _ASSIGN + r"(?P<q>[\"'`])" + _LITERAL
-        + r"(?P<s>[^\"'`\s]{4,})(?P=q)"), ("passw", "passphrase", "pwd", "secret")),
+        + r"(?P<s>[^\"'`\s]{4,})(?P=q)"), _PASSWORD_NEEDLES),
+    # Setters and builders: `setPassword("...")`, `withDbPassword("...")`, `.password("...")`.
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"(?i)(?:\b(?:set|with)\w*?|\.)" + _PASSWORD_NAME + r"(?![\w-])[ \t]*\([ \t]*"
+        + r"(?P<q>[\"'`])" + _LITERAL + r"(?P<s>[^\"'`\s]{4,})(?P=q)"), _PASSWORD_NEEDLES),
+    # A secret-named key and its value as call arguments: `props.put("password", "...")`.
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"(?i)\([ \t]*(?P<k>[\"'`])[\w.-]*?" + _PASSWORD_NAME + r"(?P=k)[ \t]*,[ \t]*"
+        + r"(?P<q>[\"'`])" + _LITERAL + r"(?P<s>[^\"'`\s]{4,})(?P=q)"), _PASSWORD_NEEDLES),
+    # In a comment, unquoted: `// admin console login: admin / password: hunter2`. The value
+    # must hold a digit or an inner symbol: `# password: the user's` or `password: str` stay.
+    Rule("PASSWORD", "<PASSWORD>", re.compile(
+        r"(?i)(?:^|\s)(?://+|#+|/?\*+|--|<!--|;+)[^\n]*?" + _PASSWORD_NAME
+        + r"(?![\w-])[ \t]*(?:[:=]|[ \t]is[ \t])[ \t]*" + _LITERAL
+        + r"(?P<s>(?=[^\s\"'`]*?(?:\d|[!#$%&*+?@^~][^\s\"'`,;)]))[^\s\"'`,;)]{4,})"),
+        _PASSWORD_NEEDLES),
     # Key- and token-named values must look like a token, not a word: `token = "NAME"` stays.
     Rule("API_KEY", "<KEY>", re.compile(
         r"(?i)" + _KEY_NAME + r"(?![\w-])" + _ASSIGN + r"(?P<q>[\"'`])" + _LITERAL
         + r"(?P<s>(?=[^\"'`\s]*\d)[^\"'`\s]{8,})(?P=q)"),
         ("key", "token", "credential")),
+    Rule("API_KEY", "<KEY>", re.compile(
+        r"(?i)\([ \t]*(?P<k>[\"'`])[\w.-]*?" + _KEY_NAME + r"(?P=k)[ \t]*,[ \t]*"
+        + r"(?P<q>[\"'`])" + _LITERAL + r"(?P<s>(?=[^\"'`\s]*\d)[^\"'`\s]{8,})(?P=q)"),
+        ("key", "token", "credential")),
 )  # fmt: skip
 
 # Config files hold secrets unquoted: `password: hunter2`, `DB_PASSWORD=hunter2`,
 # `spring.datasource.password=hunter2`, `<password>hunter2</password>`. The key is matched
-# whole (no backtracking on long lines) and its name checked afterwards.
-_SECRET_KEY_END = re.compile(r"(?i)(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")$")
+# whole (no backtracking on long lines) and its name checked afterwards: any value of a
+# password-named key, a token-like value (a digit, or 20 characters) of a key- or token-named
+# one, so GitHub Actions' `id-token: write` stays.
+_PASSWORD_KEY = re.compile(r"(?i)" + _PASSWORD_NAME + r"$")
+_TOKEN_KEY = re.compile(r"(?i)" + _KEY_NAME + r"$")
+_TOKEN_LIKE = re.compile(r"(?=.*\d).{8,}|.{20,}")
+
+
+def _not_a_config_secret(match: re.Match[str]) -> bool:
+    key = match.group("k")
+    if _PASSWORD_KEY.search(key):
+        return False
+    return not (_TOKEN_KEY.search(key) and _TOKEN_LIKE.fullmatch(match.group("s")))
+
+
+_CONFIG_NEEDLES = (*_PASSWORD_NEEDLES, "key", "token", "credential")
 CONFIG_RULES: tuple[Rule, ...] = (
     Rule("PASSWORD", "<PASSWORD>", re.compile(
         r"(?m)^[ \t]*(?:export[ \t]+)?(?P<k>[\w.-]++)[\"']?[ \t]*[:=][ \t]*" + _LITERAL
-        + r"(?P<s>[^\s\"']{4,})(?:[ \t]+#.*)?[ \t]*$"),
-        ("passw", "passphrase", "pwd", "secret", "key", "token", "credential"),
-        keep=lambda m: not _SECRET_KEY_END.search(m.group("k"))),
+        + r"(?P<s>[^\s\"']{4,})(?:[ \t]+#.*)?[ \t]*$"), _CONFIG_NEEDLES, keep=_not_a_config_secret),
     Rule("PASSWORD", "<PASSWORD>", re.compile(
         r"<(?P<k>[\w.-]++)>[ \t]*" + _LITERAL + r"(?P<s>[^<\s]{4,})[ \t]*</(?P=k)>"),
-        ("passw", "pwd", "secret", "key", "token"),
-        keep=lambda m: not _SECRET_KEY_END.search(m.group("k"))),
+        _CONFIG_NEEDLES, keep=_not_a_config_secret),
 )  # fmt: skip
 
 _QUOTED_TOKEN = re.compile(r"""["'`][A-Za-z0-9+/=_-]{20,}["'`]""")
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{20,}")  # config files: secrets come unquoted
-_EMAIL_DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b")
-_EMAIL_LOCAL = re.compile(r"[\w+-][\w.+-]{0,63}\Z")
-# Digit runs that may be an IPv4 address or a phone number; the strict forms decide.
-_NUMBER_RUN = re.compile(r"[+(\d][\d .()-]{6,}")
-_IP = re.compile(
-    r"(?<![\w.])((?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))"
-    r"(?![\w.]|\.\d)"
-)
-# International numbers need separators (`+4294967296` in code is an integer, not a phone).
-_PHONE = re.compile(
-    r"(?<![\w+.-])(\+\d{1,3}(?:[ .-]\(?\d{1,4}\)?)?(?:[ .-]\d{2,10}){1,4}"
-    r"|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})(?![\w-]|\.\d)"
-)
-# Addresses that say nothing about anyone: 0.x, loopback, netmasks, RFC 5737 documentation.
-_KEPT_IPS = ("0.", "127.", "255.", "192.0.2.", "198.51.100.", "203.0.113.")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -141,56 +172,6 @@ def _replace_group(rule: Rule, text: str, counts: Counter[str]) -> str:
         return whole[: start - offset] + rule.placeholder + whole[end - offset :]
 
     return rule.pattern.sub(replace, text)
-
-
-def _splice(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """Replace non-overlapping (start, end, replacement) spans, in order."""
-    pieces, done = [], 0
-    for start, end, replacement in spans:
-        if start >= done:
-            pieces += [text[done:start], replacement]
-            done = end
-    return "".join(pieces) + text[done:]
-
-
-def _scrub_emails(text: str, counts: Counter[str]) -> str:
-    spans = []
-    for match in _EMAIL_DOMAIN.finditer(text):
-        local = _EMAIL_LOCAL.search(text, max(0, match.start() - 64), match.start())
-        if local and not (local.start() and text[local.start() - 1] in "\\/=:"):
-            spans.append((local.start(), match.end(), "<EMAIL>"))
-    counts["EMAIL"] += len(spans)
-    return _splice(text, spans) if spans else text
-
-
-def _redacted_ip(value: str) -> bool:
-    return not value.startswith(_KEPT_IPS)
-
-
-def _scrub_numbers(text: str, counts: Counter[str]) -> str:
-    """IPv4 addresses (but _KEPT_IPS) and phone numbers (8 to 15 digits)."""
-    spans = []
-    for run in _NUMBER_RUN.finditer(text):
-        value = run.group()
-        ip, phone = value.count(".") >= 3, len(value) >= 9
-        if not (ip or phone):
-            continue
-        base = max(0, run.start() - 1)
-        window = text[base : run.end() + 1]
-        for match in _IP.finditer(window) if ip else ():
-            if _redacted_ip(match.group(1)):
-                spans.append((base + match.start(1), base + match.end(1), "<IP>", "IP"))
-        for match in _PHONE.finditer(window) if phone else ():
-            if 8 <= sum(c.isdigit() for c in match.group(1)) <= 15:
-                spans.append((base + match.start(1), base + match.end(1), "<PHONE>", "PHONE"))
-    spans = sorted(set(spans))
-    kept, done = [], 0
-    for start, end, placeholder, kind in spans:
-        if start >= done:
-            kept.append((start, end, placeholder))
-            counts[kind] += 1
-            done = end
-    return _splice(text, kept) if kept else text
 
 
 @lru_cache(maxsize=8)
@@ -225,13 +206,14 @@ def _candidate_lines(text: str, rules: tuple[Rule, ...], config: bool) -> dict[i
 
 
 def _scrub_line(
-    line: str, rules: tuple[Rule, ...], plugins: bool, config: bool, counts: Counter[str]
+    line: str, rules: tuple[Rule, ...], plugins: bool, mode: tuple[bool, bool], counts: Counter[str]
 ) -> str:
+    """Scrub one candidate line; `mode`: (config file, code about hashing)."""
     lower = line.lower()
     for rule in rules:
         if any(needle in lower for needle in rule.needles):
             line = _replace_group(rule, line, counts)
-    findings = plugin_findings(line, config) if plugins else []
+    findings = plugin_findings(line, *mode) if plugins else []
     for kind, placeholder, secret in findings:
         counts[kind] += line.count(secret)
         line = line.replace(secret, placeholder)
@@ -241,22 +223,23 @@ def _scrub_line(
 def scrub(text: str, language: str = "unknown") -> tuple[str, dict[str, int]]:
     """Return the text with every secret and personal datum replaced, and counts per kind."""
     counts: Counter[str] = Counter()
-    config = language in CONFIG_LANGUAGES
+    config, code = language in CONFIG_LANGUAGES, language in CODE_LANGUAGES
     lower = text.lower()
     for rule in TEXT_RULES:
         if any(needle in lower for needle in rule.needles):
             text = _replace_group(rule, text, counts)
     if "@" in text:
-        text = _scrub_emails(text, counts)
-    text = _scrub_numbers(text, counts)
+        text = scrub_emails(text, counts)
+    text = scrub_numbers(text, counts, keep_ips=code and about_addresses(lower))
     rules = LINE_RULES + CONFIG_RULES if config else LINE_RULES
+    mode = (config, code and about_hashing(lower))
     spans = []
     candidates = _candidate_lines(text, rules, config)
     for start, plugins in sorted(candidates.items()):
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
-        spans.append((start, end, _scrub_line(text[start:end], rules, plugins, config, counts)))
-    return _splice(text, spans), {kind: n for kind, n in sorted(counts.items()) if n}
+        spans.append((start, end, _scrub_line(text[start:end], rules, plugins, mode, counts)))
+    return splice(text, spans), {kind: n for kind, n in sorted(counts.items()) if n}
 
 
 def find_secrets(text: str, language: str = "unknown") -> list[str]:

@@ -23,6 +23,7 @@ BASE64 = ALNUM + "+/"
 class Corpus:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text
     secrets: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
+    paths: list[str] = field(default_factory=list)  # the file each secret is planted in
 
     def write(self, root: Path) -> Path:
         for path, text in self.files.items():
@@ -51,93 +52,112 @@ def _b64url(rng: random.Random, n: int) -> str:
     return _mixed(rng, ALNUM + "-_", n)
 
 
-# kind -> (value maker, line template with {v} and {name} for a random identifier)
+# kind -> (value maker, [(format, line template with {v} and {name} for a random identifier)])
 _Maker = Callable[[random.Random], str]
-KINDS: dict[str, tuple[_Maker, dict[str, str]]] = {
+KINDS: dict[str, tuple[_Maker, list[tuple[str, str]]]] = {
     "AWS_KEY": (
         lambda r: "AKIA" + _mixed(r, string.ascii_uppercase + string.digits, 16),
-        {"py": '{name} = "{v}"', "yaml": "{name}: {v}", "java": 'String {name} = "{v}";'},
+        [("java", 'String {name} = "{v}";'), ("py", '{name} = "{v}"'), ("yaml", "{name}: {v}")],
     ),
     "AWS_SECRET_KEY": (
         lambda r: _mixed(r, BASE64, 40),
-        {"py": 'aws_secret_access_key = "{v}"', "properties": "aws_secret_access_key={v}"},
+        [("properties", "aws_secret_access_key={v}"), ("py", 'aws_secret_access_key = "{v}"')],
     ),
     "GITHUB_TOKEN": (
         lambda r: "ghp_" + _mixed(r, ALNUM, 36),
-        {"py": 'headers = {{"X-Token": "{v}"}}', "md": "Use `{v}` to push."},
+        [("md", "Use `{v}` to push."), ("py", 'headers = {{"X-Token": "{v}"}}')],
     ),
-    "GITLAB_TOKEN": (lambda r: "glpat-" + _mixed(r, ALNUM, 20), {"yaml": "ci_job: {v}"}),
+    "GITLAB_TOKEN": (lambda r: "glpat-" + _mixed(r, ALNUM, 20), [("yaml", "ci_job: {v}")]),
     "SLACK_TOKEN": (
         lambda r: f"xoxb-{_text(r, string.digits, 12)}-{_mixed(r, ALNUM, 24)}",
-        {"java": 'client.post("{v}");', "dotenv": "SLACK_BOT={v}"},
+        [("dotenv", "SLACK_BOT={v}"), ("java", 'client.post("{v}");')],
     ),
-    "STRIPE_KEY": (lambda r: "sk_live_" + _mixed(r, ALNUM, 24), {"py": 'stripe.key("{v}")'}),
-    "GOOGLE_API_KEY": (lambda r: "AIza" + _b64url(r, 35), {"json": '"{name}": "{v}",'}),
+    "STRIPE_KEY": (lambda r: "sk_live_" + _mixed(r, ALNUM, 24), [("py", 'stripe.key("{v}")')]),
+    "GOOGLE_API_KEY": (lambda r: "AIza" + _b64url(r, 35), [("json", '"{name}": "{v}",')]),
     "SENDGRID_API_KEY": (
         lambda r: f"SG.{_b64url(r, 22)}.{_b64url(r, 43)}",
-        {"py": "mail_client({v!r})"},
+        [("py", "mail_client({v!r})")],
     ),
     "JWT": (
         lambda r: f"eyJ{_b64url(r, 20)}.eyJ{_b64url(r, 40)}.{_b64url(r, 43)}",
-        {"java": 'request.header("Cookie", "session={v}");'},
+        [("java", 'request.header("Cookie", "session={v}");')],
     ),
     "BEARER_TOKEN": (
         lambda r: _mixed(r, ALNUM, 32),
-        {
-            "py": 'auth = {{"Authorization": "Bearer {v}"}}',
-            "md": "    curl -H 'Authorization: Bearer {v}'",
-        },
+        [
+            ("md", "    curl -H 'Authorization: Bearer {v}'"),
+            ("py", 'auth = {{"Authorization": "Bearer {v}"}}'),
+        ],
     ),
     "PASSWORD": (
         lambda r: _mixed(r, ALNUM + "!#%&*", 14),
-        {
-            "py": 'db_password = "{v}"',
-            "java": 'private static final String PASSWORD = "{v}";',
-            "yaml": "  password: {v}",
-            "properties": "spring.datasource.password={v}",
-            "dotenv": "DB_PASSWORD={v}",
-            "xml": "<password>{v}</password>",
-        },
+        [
+            ("dotenv", "DB_PASSWORD={v}"),
+            ("java", 'private static final String PASSWORD = "{v}";'),
+            ("properties", "spring.datasource.password={v}"),
+            ("py", 'db_password = "{v}"'),
+            ("xml", "<password>{v}</password>"),
+            ("yaml", "  password: {v}"),
+            # issue 16: missed before
+            ("java", "// admin console login: admin / password: {v}"),
+            ("yaml", "# staging admin password: {v}"),
+            ("java", 'dataSource.setPassword("{v}");'),
+            ("java", 'props.put("password", "{v}");'),
+            ("js", 'const pass = "{v}";'),
+        ],
     ),
     "API_KEY": (
         lambda r: _mixed(r, ALNUM, 32),
-        {"py": 'api_key = "{v}"', "java": 'String apiKey = "{v}";', "json": '"api_key": "{v}",'},
+        [
+            ("java", 'String apiKey = "{v}";'),
+            ("json", '"api_key": "{v}",'),
+            ("py", 'api_key = "{v}"'),
+            ("java", 'headers.put("X-Api-Key", "{v}");'),
+        ],
     ),
     "CONNECTION_STRING": (
         lambda r: _mixed(r, ALNUM, 16),
-        {
-            "py": 'DSN = "postgresql://app:{v}@db.internal:5432/ledger"',
-            "properties": "jdbc.url=jdbc:mysql://db:3306/pay?user=app&password={v}",
-            "yaml": "  url: mongodb://svc:{v}@mongo:27017/orders",
-        },
+        [
+            ("properties", "jdbc.url=jdbc:mysql://db:3306/pay?user=app&password={v}"),
+            ("py", 'DSN = "postgresql://app:{v}@db.internal:5432/ledger"'),
+            ("yaml", "  url: mongodb://svc:{v}@mongo:27017/orders"),
+        ],
     ),
     "HIGH_ENTROPY_STRING": (
         lambda r: _mixed(r, BASE64, 44),
-        {"py": '{name} = "{v}"', "java": 'byte[] {name} = decode("{v}");'},
+        [("java", 'byte[] {name} = decode("{v}");'), ("py", '{name} = "{v}"')],
     ),
     "PRIVATE_KEY": (
         lambda r: "\n".join(_mixed(r, BASE64, 64) for _ in range(4)),
-        {"pem": pem_block("{v}")},
+        [("pem", pem_block("{v}"))],
     ),
     "EMAIL": (
         lambda r: (
             f"{_text(r, string.ascii_lowercase, 8)}.{_text(r, string.ascii_lowercase, 6)}"
             f"@{_text(r, string.ascii_lowercase, 7)}.example.com"
         ),
-        {"py": "# maintainer: {v}", "md": "Contact {v} for access.", "java": "// owner {v}"},
+        [
+            ("java", "// owner {v}"),
+            ("md", "Contact {v} for access."),
+            ("py", "# maintainer: {v}"),
+            # issue 16: after `=` / `:` and in `mailto:` they were skipped
+            ("properties", "support.email={v}"),
+            ("md", "[Write to support](mailto:{v})"),
+            ("yaml", "  contact: {v}"),
+        ],
     ),
     "IP": (
         lambda r: ".".join(str(r.randint(11, 99)) for _ in range(4)),
-        {"yaml": "  host: {v}", "py": 'HOST = "{v}"'},
+        [("py", 'HOST = "{v}"'), ("yaml", "  host: {v}")],
     ),
     "PHONE": (
         lambda r: f"+44 20 {r.randint(1000, 9999)} {r.randint(1000, 9999)}",
-        {"md": "Call the on-call phone {v} at night.", "java": "// escalation: {v}"},
+        [("java", "// escalation: {v}"), ("md", "Call the on-call phone {v} at night.")],
     ),
 }
 SUFFIX = {
     "py": "py", "java": "java", "yaml": "yaml", "properties": "properties", "dotenv": "env",
-    "json": "json", "md": "md", "xml": "xml", "pem": "pem",
+    "json": "json", "md": "md", "xml": "xml", "pem": "pem", "js": "js",
 }  # fmt: skip
 
 
@@ -148,6 +168,8 @@ def _filler(rng: random.Random, fmt: str) -> list[str]:
         return [f"def {n}(value):\n    return value + {rng.randint(1, 999)}\n" for n in names]
     if fmt == "java":
         return [f"int {n}(int v) {{ return v * {rng.randint(1, 999)}; }}" for n in names]
+    if fmt == "js":
+        return [f"const {n} = (v) => v * {rng.randint(1, 999)};" for n in names]
     if fmt == "json":
         return [f'"{n}": {rng.randint(1, 999)},' for n in names]
     if fmt == "xml":
@@ -172,16 +194,16 @@ def _wrap(fmt: str, lines: list[str]) -> str:
 
 
 def planted_corpus(seed: int = 7, per_kind: int = 6) -> Corpus:
-    """At least per_kind planted values of every kind in KINDS, spread over many files."""
+    """At least per_kind planted values of every kind in KINDS (every template at least once),
+    spread over many files."""
     rng = random.Random(seed)
     corpus = Corpus()
-    number = 0
     for kind, (make, templates) in KINDS.items():
-        for n in range(per_kind):
-            fmt = sorted(templates)[n % len(templates)]
+        for n in range(max(per_kind, len(templates))):
+            fmt, template = templates[n % len(templates)]
             value = make(rng)
             name = "cfg_" + _text(rng, string.ascii_lowercase, 8)
-            line = templates[fmt].format(v=value, name=name)
+            line = template.format(v=value, name=name)
             lines = _filler(rng, fmt)
             lines.insert(rng.randint(0, len(lines)), line)
             folder = "config" if fmt in {"yaml", "properties", "dotenv", "xml", "json"} else "src"
@@ -190,5 +212,5 @@ def planted_corpus(seed: int = 7, per_kind: int = 6) -> Corpus:
                 path = f"{folder}/{kind.lower()}_{n}/.env"
             corpus.files[path] = _wrap(fmt, lines)
             corpus.secrets.append((kind, value))
-            number += 1
+            corpus.paths.append(path)
     return corpus

@@ -1,6 +1,12 @@
 import pytest
 
-from tasks.identify_assets.classify import api_kind, kind_of, language_of
+from tasks.identify_assets.classify import (
+    api_kind,
+    code_start,
+    header_comments,
+    kind_of,
+    language_of,
+)
 
 OPENAPI = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\n"
 SWAGGER = '{"swagger": "2.0", "info": {"title": "T", "version": "1"}, "paths": {}}'
@@ -76,3 +82,32 @@ def test_api_specs_are_recognised_by_content_not_by_name():
     assert api_kind("title: not an api\n", "yaml") is None
     assert api_kind("openapi: [unclosed\n", "yaml") is None  # broken YAML is just not a spec
     assert api_kind(POSTMAN.replace("v2.1.0", "v1.0.0"), "json") is None
+
+
+def test_graphql_schemas_have_a_language_of_their_own():
+    assert language_of("api/schema.graphql", "") == language_of("q/user.gql", "") == "graphql"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "code"),
+    [
+        ("#!/usr/bin/env python3\n# Copyright Acme\n\n# Licensed MIT\nimport os\n", "python",
+         "import os\n"),
+        ('# Copyright\n"""Docstring stays."""\n', "python", '"""Docstring stays."""\n'),
+        ("/*\n * Licensed under the Apache License\n */\n// more\npackage a;\n", "java",
+         "package a;\n"),
+        ("// only a comment\n", "go", ""),
+        ("#include <stdio.h>\nint main() {}\n", "c", "#include <stdio.h>\nint main() {}\n"),
+        ("<!-- licence -->\n<project/>\n", "xml", "<project/>\n"),
+        ("# not known\nbody\n", "unknown", "# not known\nbody\n"),
+    ],
+)  # fmt: skip
+def test_code_starts_after_the_leading_comment_block(text, language, code):
+    assert text[code_start(text, language) :] == code
+
+
+def test_header_comments_leave_strings_and_code_out():
+    java = 'String u = "http://x/* not */"; // a comment\n/* block */ int y; // late\n'
+    assert header_comments(java, "java", 1) == " a comment"
+    assert header_comments(java, "java", 5).split("\n") == [" a comment", " block ", " late"]
+    assert header_comments("s = '# no'  # yes\n", "python", 5) == " yes"

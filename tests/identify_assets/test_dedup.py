@@ -102,3 +102,55 @@ def test_clusters_match_datasketchs_lsh_on_families_of_edited_files(dedup):
     assert clusters == datasketch_cluster(ids, hashes, sigs, dedup)
     assert set(duplicates) == {asset_id for asset_id, rep in clusters.items() if rep != asset_id}
     assert sum(d.how == "near_duplicate" for d in duplicates.values()) >= 10
+
+
+APACHE_HEADER = """/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+"""
+NOT_FOUND = """package com.acme.cards.web;
+
+public class CardNotFoundException extends RuntimeException {
+    public CardNotFoundException(String id) {
+        super("card " + id);
+    }
+}
+"""
+STATUS = """package com.acme.cards.domain;
+
+public enum CardStatus {
+    ACTIVE, BLOCKED, EXPIRED
+}
+"""
+
+
+def test_small_classes_sharing_a_licence_header_are_not_near_duplicates(dedup):
+    with_header = [APACHE_HEADER + NOT_FOUND, APACHE_HEADER + STATUS]
+    assert similarity(*(signature(t, dedup) for t in with_header)) >= dedup.threshold  # the cause
+    sigs = [signature(t, dedup, "java") for t in with_header]
+
+    clusters, duplicates = cluster(["s:a", "s:b"], ["h1", "h2"], sigs, dedup)
+
+    assert similarity(*sigs) < 0.2
+    assert clusters == {"s:a": "s:a", "s:b": "s:b"} and duplicates == {}
+
+
+def test_the_same_class_under_another_header_is_still_a_near_duplicate(dedup):
+    mit = "// SPDX-License-Identifier: MIT\n// (c) 2025 Acme\n"
+    assert signature(APACHE_HEADER + NOT_FOUND, dedup, "java") == signature(
+        mit + NOT_FOUND, dedup, "java"
+    )
+    only_header = signature(APACHE_HEADER, dedup, "java")  # nothing else: the header counts
+    assert only_header == signature(APACHE_HEADER, dedup)

@@ -184,3 +184,28 @@ def test_the_stage_writes_its_tables_and_names_a_missing_source(repo_params, tmp
     }  # fmt: skip
     with pytest.raises(SystemExit, match="source 'gone'.*does not exist"):
         scan.main(["gone", "--params", str(path)])
+
+
+def test_excluded_folders_count_at_the_root_and_lock_files_are_rejected(repo_params, tmp_path):
+    root = tmp_path / "repo"
+    for path, text in {
+        "Lib/venv/__init__.py": "def create(env_dir):\n    return env_dir\n",
+        "venv/lib/site.py": "PREFIXES = []\n",
+        "web/node_modules/lib/index.js": "module.exports = 1;\n",
+        "web/package-lock.json": '{"lockfileVersion": 3}\n',
+        "poetry.lock": "[[package]]\nname = 'six'\n",
+    }.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    step = step_with(repo_params, tmp_path, r=root)
+
+    inventory = to_tables(scan_source("r", step)[0])[0].to_pandas()
+
+    reasons = dict(zip(inventory["path"], inventory["reason"].fillna("kept"), strict=True))
+    assert reasons == {
+        "Lib/venv/__init__.py": "kept",
+        "venv/": "excluded_dir: venv/ is vendored or build output",  # one row, not descended
+        "web/node_modules/": "excluded_dir: node_modules/ is vendored or build output",
+        "web/package-lock.json": "lock_file: package-lock.json is a generated dependency lock file",
+        "poetry.lock": "lock_file: poetry.lock is a generated dependency lock file",
+    }
