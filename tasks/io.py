@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
@@ -102,3 +102,17 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def safe_join(root: str | Path, relative: str) -> Path:
+    """`root` joined with a relative POSIX path (asset path, S3 key); ValueError on an escape.
+
+    Refused: empty, absolute (`/x`, `C:/x`, UNC), a NUL byte, or any `..` part even where it
+    would stay inside (`a/../b`); a backslash counts as a separator. Lexical: `root` is trusted.
+    """
+    unified = relative.replace("\\", "/")
+    parts = [part for part in PurePosixPath(unified).parts if part not in ("", ".")]
+    drive = len(unified) > 1 and unified[1] == ":"
+    if not parts or "\x00" in relative or unified.startswith("/") or drive or ".." in parts:
+        raise ValueError(f"unsafe path {relative!r}: must stay inside {str(root)!r}")
+    return Path(root, *parts)

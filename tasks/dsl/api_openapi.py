@@ -1,10 +1,17 @@
-"""Loading API specs (refs resolved by prance) and reading OpenAPI 3 / Swagger 2 operations."""
+"""Loading API specs (refs resolved by prance) and reading OpenAPI 3 / Swagger 2 operations.
+
+A spec is untrusted text: it is parsed within bounds (`tasks.safe_yaml`), and only `$ref`s
+inside the same document, or inside the source directory it was given with, are resolved; a
+ref to any other file or to the network (`file:///...`, `http://...`) refuses the spec.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import ParseResult
+from urllib.request import url2pathname
 
 import jsonschema
 import yaml
@@ -13,6 +20,7 @@ from openapi_spec_validator.exceptions import OpenAPIError
 from prance.util.resolver import RefResolver
 from prance.util.url import ResolutionError
 
+from tasks import safe_yaml
 from tasks.dsl import jsonlike
 from tasks.dsl.api_cells import (
     HTTP_METHODS,
@@ -50,6 +58,13 @@ def _stop_recursion(limit: int, parsed_url: Any, recursions: Any = ()) -> dict[s
     return {"type": "object", "description": "recursive reference"}
 
 
+def _source_root(base_path: Path | None) -> Path | None:
+    if base_path is None:
+        return None
+    path = base_path.resolve()
+    return path if path.is_dir() else path.parent
+
+
 def _base_url(base_path: Path | None) -> str:
     if base_path is None:
         return _PLACEHOLDER_URL
@@ -57,10 +72,33 @@ def _base_url(base_path: Path | None) -> str:
     return (path / "__spec__.yaml").as_uri() if path.is_dir() else path.as_uri()
 
 
+class _ContainedResolver(RefResolver):
+    """prance's resolver, fetching only the document itself and files inside `root`."""
+
+    def __init__(self, specs: dict, url: str, root: Path | None, **options: Any) -> None:
+        super().__init__(specs, url, **options)
+        self.root, self.own_path = root, self.parsed_url.path
+
+    def _fetch_ref_value(self, ref_url: ParseResult, obj_path: list) -> Any:
+        if ref_url.scheme != "file":  # http(s), python: never fetched
+            raise SpecError(f"$ref outside the spec refused: {ref_url.geturl()}")
+        if ref_url.path != self.own_path:
+            target = Path(url2pathname(ref_url.path)).resolve()
+            if self.root is None or not target.is_relative_to(self.root):
+                raise SpecError(f"$ref outside the spec refused: {ref_url.geturl()}")
+            try:
+                safe_yaml.check(target.read_text(encoding="utf-8"))
+            except (OSError, ValueError, yaml.YAMLError) as exc:
+                raise SpecError(f"$ref {ref_url.geturl()}: {one_line(str(exc))}") from exc
+        return super()._fetch_ref_value(ref_url, obj_path)
+
+
 def read_document(text: str) -> dict:
     """A YAML/JSON document as written (no `$ref` resolved), with string keys and dates."""
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as exc:
+        raise SpecError(f"unsafe YAML: {exc}") from exc
     except yaml.YAMLError as exc:
         raise SpecError(f"not valid YAML or JSON: {one_line(str(exc))}") from exc
     if not isinstance(data, dict):
@@ -76,10 +114,13 @@ def load_spec(text: str, base_path: Path | None = None) -> dict:
             return data  # a Postman collection: no $ref to resolve, no schema to validate against
         raise SpecError("not an OpenAPI/Swagger spec (no 'openapi' or 'swagger' key)")
     try:
-        resolver = RefResolver(
-            data, _base_url(base_path), recursion_limit_handler=_stop_recursion, strict=False
-        )
+        resolver = _ContainedResolver(
+            data, _base_url(base_path), _source_root(base_path),
+            recursion_limit_handler=_stop_recursion, strict=False,
+        )  # fmt: skip
         resolver.resolve_references()
+    except SpecError:
+        raise
     except (ResolutionError, OSError, ValueError, KeyError, TypeError) as exc:
         raise SpecError(f"cannot resolve $ref: {one_line(str(exc))}") from exc
     spec = resolver.specs

@@ -4,11 +4,18 @@ implement_method: the generated function replaces the original method in its mod
 class, same indentation) and the module's test file runs. write_test: the generated tests
 run against the real module, under the imports of the reference test file. Both run in the
 sandbox (tasks.evaluate.sandbox); Java is scored by syntax only (no JVM in the sandbox).
+
+The project copy holds only what step 1's inventory vouches for: the kept files' scanned text,
+plus the files it kept out of training only as generated code (imports need them), read from
+the source without following any symlink and only while their bytes still match the
+inventory's sha256. Every path is joined with `tasks.io.safe_join`, so none can escape.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import stat
 import tempfile
 import textwrap
 from dataclasses import dataclass
@@ -18,8 +25,11 @@ import numpy as np
 import pandas as pd
 
 from tasks.evaluate.sandbox import Limits, Outcome, run_pytest
+from tasks.io import safe_join, sha256_bytes
 
 EXECUTABLE_TASKS = ("implement_method", "write_test")
+# Rejected by step 1 for training only, not for safety: still part of the project under test.
+PROJECT_ONLY_REASONS = ("generated",)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -47,25 +57,55 @@ def _module_parts(path: str, package_dirs: set[str]) -> tuple[str, list[str]]:
     return "/".join(parts[:start]), parts[start:]
 
 
-def _files_on_disk(source_root: Path | None, root: str) -> dict[str, str]:
-    # Files the asset scan left out (generated code, say) are still imported by the project.
-    base = source_root / root if source_root is not None else None
-    if base is None or not base.is_dir():
+def _read_regular(root: Path, relative: str) -> bytes | None:
+    """A regular file's bytes, with no symlink followed anywhere below `root`; else None."""
+    parts = safe_join(".", relative).parts
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # a FIFO must not block us
+        with os.fdopen(os.open(parts[-1], flags, dir_fd=fd), "rb") as fh:
+            return fh.read() if stat.S_ISREG(os.fstat(fh.fileno()).st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _project_only_files(
+    inventory: pd.DataFrame | None, source: str, source_root: Path | None, prefix: str
+) -> dict[str, str]:
+    """The project's generated Python files (path relative to the import root -> text)."""
+    if inventory is None or source_root is None:
         return {}
-    return {
-        path.relative_to(base).as_posix(): path.read_text(encoding="utf-8", errors="replace")
-        for path in sorted(base.rglob("*.py"))
-        if not any(part.startswith(".") or part == "__pycache__" for part in path.parts)
-    }
+    rows = inventory[
+        (inventory["source"] == source)
+        & (inventory["status"] == "rejected")
+        & inventory["path"].str.endswith(".py")
+        & inventory["path"].str.startswith(prefix)
+        & inventory["reason"].fillna("").str.startswith(PROJECT_ONLY_REASONS)
+    ]
+    files = {}
+    for path, digest in zip(rows["path"], rows["sha256"], strict=True):
+        data = _read_regular(source_root, path)
+        if data is not None and sha256_bytes(data) == digest:
+            files[path.removeprefix(prefix)] = data.decode("utf-8", errors="replace")
+    return files
 
 
 def find_project(
-    contents: pd.DataFrame, asset_id: str, source_roots: dict[str, Path] | None = None
+    contents: pd.DataFrame,
+    asset_id: str,
+    source_roots: dict[str, Path] | None = None,
+    inventory: pd.DataFrame | None = None,
 ) -> Project | None:
     """The project around a Python source asset with a test file, or None (not executable).
 
-    Text comes from the scanned assets; `source_roots` (source name -> local directory) fills
-    in the project's other Python files, which the scan may have rejected but imports need.
+    Text comes from the kept assets (`contents`); with step 1's `inventory` and `source_roots`
+    (source name -> local directory), the generated files it kept out of training join them.
     """
     rows = contents[contents["asset_id"] == asset_id]
     if rows.empty or rows.iloc[0]["language"] != "python" or rows.iloc[0]["kind"] != "source":
@@ -80,7 +120,8 @@ def find_project(
         for p, text in zip(same["path"], same["text"], strict=True)
         if p.startswith(prefix)
     }
-    files = _files_on_disk((source_roots or {}).get(source), root) | files
+    source_root = (source_roots or {}).get(source)
+    files = _project_only_files(inventory, source, source_root, prefix) | files
     stem = parts[-1]
     names = (f"test_{stem}.py", f"{stem}_test.py")
     tests = sorted(p for p in files if PurePosixPath(p).name in names)
@@ -170,11 +211,15 @@ def execute(project: Project, record: dict, output: str, limits: Limits) -> Outc
     try:
         ast.parse(textwrap.dedent(output))
         files, test_file = prepare_files(project, record, output)
+        safe_join(".", test_file)
     except (SyntaxError, ValueError) as exc:
         return Outcome(False, f"not runnable: {exc}", "")
     with tempfile.TemporaryDirectory(prefix="llmops-sandbox-") as tmp:
         for relative, text in files.items():
-            target = Path(tmp) / relative
+            try:
+                target = safe_join(tmp, relative)
+            except ValueError as exc:
+                return Outcome(False, f"not runnable: {exc}", "")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         return run_pytest(Path(tmp), test_file, limits)

@@ -26,15 +26,23 @@ VERSIONS = "versions"
 MANIFEST = "manifest.json"
 
 
-def promoted_bundle(registry_dir: str | Path) -> Path | None:
-    """The bundle directory of the promoted version, or None when nothing was promoted yet."""
+class BundleIntegrityError(ValueError):
+    """A bundle whose files do not match its manifest: it must not be loaded."""
+
+
+def promoted_bundle(registry_dir: str | Path, verify: bool = True) -> Path | None:
+    """The promoted version's bundle directory, verified against its manifest (`verify`), or
+    None when nothing was promoted yet."""
     pointer = Path(registry_dir) / PROMOTED
     if not pointer.exists():
         return None
-    bundle = Path(registry_dir) / VERSIONS / read_json(pointer)["version"]
+    version = read_json(pointer)["version"]
+    if not isinstance(version, str) or not version or "/" in version or version in (".", ".."):
+        raise BundleIntegrityError(f"{pointer} names no valid version: {version!r}")
+    bundle = Path(registry_dir) / VERSIONS / version
     if not (bundle / MANIFEST).exists():
         raise FileNotFoundError(f"{pointer} names {bundle.name}, but {bundle} is not a bundle")
-    return bundle
+    return verified_bundle(bundle) if verify else bundle
 
 
 def bundle_problems(bundle: Path) -> list[str]:
@@ -42,13 +50,28 @@ def bundle_problems(bundle: Path) -> list[str]:
     if not (bundle / MANIFEST).is_file():
         return [f"{bundle} has no {MANIFEST}"]
     problems = []
+    root = bundle.resolve()
     for name, digest in read_json(bundle / MANIFEST)["files"].items():
         path = bundle / name
-        if not path.is_file():
+        if not path.resolve().is_relative_to(root):
+            problems.append(f"{name}: outside the bundle")
+        elif not path.is_file():
             problems.append(f"{name}: missing")
         elif sha256_file(path) != digest:
             problems.append(f"{name}: sha256 differs from the manifest")
     return problems
+
+
+def verified_bundle(bundle: str | Path) -> Path:
+    """`bundle` when every file matches its manifest's sha256; else BundleIntegrityError naming
+    each file that does not (call it right before loading a bundle)."""
+    bundle = Path(bundle)
+    if problems := bundle_problems(bundle):
+        raise BundleIntegrityError(
+            f"bundle {bundle} does not match its manifest, refusing to load it: "
+            + "; ".join(problems)
+        )
+    return bundle
 
 
 def list_versions(registry_dir: str | Path) -> list[str]:
@@ -62,9 +85,7 @@ def list_versions(registry_dir: str | Path) -> list[str]:
 
 def publish(bundle: str | Path, registry_dir: str | Path, promote: bool) -> str:
     """Copy a verified bundle into the registry (idempotent) and move the pointer if promoted."""
-    bundle, registry = Path(bundle), Path(registry_dir)
-    if problems := bundle_problems(bundle):
-        raise ValueError(f"bundle {bundle} is not intact: {'; '.join(problems)}")
+    bundle, registry = verified_bundle(bundle), Path(registry_dir)
     version = read_json(bundle / MANIFEST)["version"]
     target = registry / VERSIONS / version
     if bundle_problems(target):

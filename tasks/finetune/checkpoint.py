@@ -118,16 +118,21 @@ def latest(run_dir: Path) -> Path | None:
 def restore(
     checkpoint: Path, model: Any, optimizer: Any, scheduler: Any, rank: int = 0
 ) -> Progress:
-    """Load weights, optimizer, scheduler and random state; return the saved progress."""
-    weights = torch.load(checkpoint / WEIGHTS_FILE, map_location="cpu")
+    """Load weights, optimizer, scheduler and random state; return the saved progress.
+
+    Every file is unpickled with `weights_only=True` (tensors, numbers, strings and plain
+    containers only): a checkpoint directory is writable by more than training, and a crafted
+    pickle must fail to load (UnpicklingError) rather than run code.
+    """
+    weights = torch.load(checkpoint / WEIGHTS_FILE, map_location="cpu", weights_only=True)
     by_name = dict(model.named_parameters())
     with torch.no_grad():
         for name, value in weights.items():
             by_name[name].copy_(value)
-    states = torch.load(checkpoint / OPTIMIZER_FILE, map_location="cpu", weights_only=False)
+    states = torch.load(checkpoint / OPTIMIZER_FILE, map_location="cpu", weights_only=True)
     optimizer.load_state_dict(states["optimizer"])
     scheduler.load_state_dict(states["scheduler"])
     rng = checkpoint / f"rng-{rank}.pt"
     if rng.exists():
-        _set_rng_state(torch.load(rng, weights_only=False))
+        _set_rng_state(torch.load(rng, weights_only=True))
     return Progress(**json.loads((checkpoint / STATE_FILE).read_text()))

@@ -20,6 +20,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from tasks import safe_yaml
 from tasks.identify_assets import classify, dedup, filters
 from tasks.identify_assets.scrub import scrub
 from tasks.io import sha256_bytes
@@ -33,6 +34,7 @@ _RESULT_MODULES = (
     "filters.py",
     "process.py",
     "scrub.py",
+    "../safe_yaml.py",
 )
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -143,9 +145,12 @@ def process_bytes(
     language = language_hint or classify.language_from_shebang(text[:256])
     lines = text.splitlines()
     base = {"language": language, "encoding": how, "lines": len(lines)}
+    # Before anything parses it: a YAML bomb (aliases, nesting) never reaches a YAML loader.
+    if language == "yaml" and (unsafe := safe_yaml.problem(text)):
+        return Processed(**base, reason=f"unsafe_yaml: {unsafe}")
     base["content_kind"] = classify.content_kind(language, text)
     reason = filters.minified_reason(language, lines, filter_params) or filters.text_reason(
-        text, lines, filter_params
+        text, lines, filter_params, language
     )
     if reason:
         return Processed(**base, reason=reason)
@@ -159,5 +164,5 @@ def process_bytes(
         text=clean,
         redactions=redactions,
         content_sha256=dedup.normalised_sha256(clean),
-        signature=dedup.signature(clean, dedup_params),
+        signature=dedup.signature(clean, dedup_params, language),
     )

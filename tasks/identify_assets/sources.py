@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import stat
 import subprocess
 import time
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.identify_assets import filters
+from tasks.io import safe_join
 from tasks.params import DirSource, FilterParams, GitSource, S3Source, SourceParams
 
 
@@ -71,6 +73,27 @@ def display_name(name: str) -> str:
 
 def _excluded(path: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in patterns)
+
+
+def unsafe_key_reason(key: str, path: str) -> str | None:
+    """`unsafe_path: ...` for a key that is absolute or has `.`/`..` parts (`/` or `\\`), else None.
+
+    S3 keys are plain strings: `api/../../../tmp/x.py` is a valid key that a later join onto a
+    directory would turn into a path outside it, so such keys are refused, never normalised
+    into some other file's name.
+    """
+    if key.startswith("/"):
+        return f"unsafe_path: absolute key {key!r}"
+    try:
+        safe_join(".", path)  # `..`, a drive, NUL; a backslash counts as a separator
+    except ValueError:
+        escape = True
+    else:
+        escape = "." in path.replace("\\", "/").split("/")
+    if escape:
+        normal = posixpath.normpath(path.replace("\\", "/"))
+        return f"unsafe_path: key {key!r} is no plain relative path (normalised: {normal!r})"
+    return None
 
 
 def _checked(path: str, size: int, params: FilterParams, commit: str | None = None) -> Listed:
@@ -136,7 +159,7 @@ def _directory_entry(entry: os.DirEntry, rel: str, walk: _Walk, subdirs: list) -
     elif stat.S_ISDIR(info.st_mode):
         if _excluded(rel + "/", source.exclude):
             return
-        reason = filters.excluded_dir(entry.name, params)
+        reason = filters.excluded_dir(entry.name, params, rel, entry.path)
         if reason:
             yield Listed(rel + "/", reason=reason)
         else:
@@ -252,6 +275,9 @@ def read_s3(
         path = obj["Key"][len(source.prefix) :].lstrip("/")
         if not path or path.endswith("/") or _excluded(path, source.exclude):
             continue  # folder markers are not files
+        if unsafe := unsafe_key_reason(obj["Key"], path):
+            yield Listed(path, int(obj["Size"]), reason=unsafe)
+            continue
         fingerprint = f"s3:{obj['Size']}:{obj['ETag']}:{obj['LastModified'].isoformat()}"
         listed = _fingerprinted(_checked(path, int(obj["Size"]), params), fingerprint)
         if listed.reason or unchanged(path, fingerprint):

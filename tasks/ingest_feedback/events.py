@@ -101,6 +101,10 @@ class Event(msgspec.Struct, kw_only=True, gc=False):
 
 
 _decode = msgspec.json.Decoder(Event).decode
+# What a decoder raises on a hostile line, besides its own DecodeError (a ValueError): invalid
+# UTF-8 inside a string (UnicodeDecodeError, also a ValueError), nesting past the interpreter's
+# recursion limit (RecursionError), or a line too large to hold (MemoryError).
+DECODE_ERRORS = (ValueError, RecursionError, MemoryError)
 _USER, _ACTION, _EDIT = attrgetter("user"), attrgetter("action"), attrgetter("edited_completion")
 _HEX = "0123456789abcdef"
 
@@ -128,7 +132,7 @@ def valid_events(lines: list[bytes]) -> tuple[list[int], list[Event]]:
     for index, line in enumerate(lines):
         try:
             decoded.append(_decode(line))
-        except msgspec.DecodeError:  # malformed JSON and schema violations alike
+        except DECODE_ERRORS:  # malformed JSON, schema violations, poison pills alike
             continue
         where.append(index)
     if not decoded:
@@ -159,6 +163,8 @@ def line_problems(line: bytes) -> tuple[str | None, list[str]]:
         event = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         return None, [f"invalid JSON: {str(exc).split(':')[0]}"]
+    except DECODE_ERRORS as exc:
+        return None, [f"invalid JSON: {type(exc).__name__}"]
     event_id = event.get("event_id") if isinstance(event, dict) else None
     event_id = event_id if isinstance(event_id, str) else None
     if problems := event_problems(event):
@@ -169,4 +175,8 @@ def line_problems(line: bytes) -> tuple[str | None, list[str]]:
         _decode(line)
     except msgspec.DecodeError as exc:
         return event_id, [str(exc)]
+    except RecursionError:
+        return event_id, ["nested too deeply to decode"]
+    except DECODE_ERRORS as exc:
+        return event_id, [f"cannot be decoded: {type(exc).__name__}"]
     return event_id, ["refused by the batch checks"]

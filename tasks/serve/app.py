@@ -6,7 +6,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -19,7 +19,13 @@ from starlette.exceptions import HTTPException
 from tasks.params import ServeParams
 from tasks.serve.engine import Engine, PromptTooLong, StopFilter
 from tasks.serve.limits import BodySizeLimit, error_body
-from tasks.serve.schemas import ChatRequest, CompletionRequest, FeedbackRequest, GenerationRequest
+from tasks.serve.schemas import (
+    UNPAIRED_SURROGATE,
+    ChatRequest,
+    CompletionRequest,
+    FeedbackRequest,
+    GenerationRequest,
+)
 from tasks.serve.store import FeedbackStore, UnknownCompletion, hash_user
 
 
@@ -32,11 +38,21 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse(error_body(str(exc.detail), exc.status_code), exc.status_code)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette still logs the traceback; the client gets the shape its SDK parses.
+        message = f"internal server error ({type(exc).__name__})"
+        return JSONResponse(error_body(message, 500), 500)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(error_body("request body is not valid JSON", 400), 400)
+        if bad := [e for e in errors if e.get("type") == UNPAIRED_SURROGATE]:
+            where = ".".join(str(p) for p in bad[0].get("loc", ())[1:]) or "body"
+            message = f"{where}: text holds an unpaired UTF-16 surrogate (not valid Unicode)"
+            return JSONResponse(error_body(message, 400), 400)
         message = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
             for e in errors
@@ -145,9 +161,10 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
                 yield _sse(shape.usage_chunk(usage))
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(
-            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-        )
+        return _StreamedAnswer(
+            events(), handle.cancel, media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache"},
+        )  # fmt: skip
 
     @app.post("/v1/feedback", dependencies=[Depends(authorised)])
     async def feedback(req: FeedbackRequest) -> dict:
@@ -163,6 +180,22 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
         return {"event_id": event["event_id"], "status": "recorded" if new else "duplicate"}
 
     return app
+
+
+class _StreamedAnswer(StreamingResponse):
+    """An SSE answer that stops its generation however the response ends: done, failed, or
+    cancelled because the client disconnected (which would otherwise hold the engine's lock
+    until max_tokens)."""
+
+    def __init__(self, content: AsyncIterator[str], stop: Callable[[], None], **kwargs: Any):
+        super().__init__(content, **kwargs)
+        self.stop = stop
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.stop()
 
 
 def _model_card(version: str) -> dict:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
+from tasks.export.registry import verified_bundle
 from tasks.generation import load_model
 from tasks.io import read_json
 from tasks.prompting import render_prompt
@@ -36,6 +38,21 @@ class StreamingCompletion:
     completion_tokens: int = 0
     ended: bool = False  # the model emitted its end-of-turn token
     thread: threading.Thread | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def cancel(self) -> None:
+        """Stop generating after the current token (the client went away); idempotent."""
+        self.stopping.set()
+
+
+class _StopWhenSet(StoppingCriteria):
+    """A `generate` stopping criterion: stop every row once `event` is set."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), device=input_ids.device)
 
 
 class PromptTooLong(ValueError):
@@ -46,7 +63,7 @@ class Engine:
     """A bundle's model, tokenizer, prompts and version, ready to answer."""
 
     def __init__(self, bundle: Path, base_model_dir: Path | None = None) -> None:
-        self.bundle = bundle
+        self.bundle = verified_bundle(bundle)  # a file that differs from the manifest: refused
         manifest = read_json(bundle / "manifest.json")
         self.version: str = manifest["version"]
         self.prompts: dict = read_json(bundle / "prompts.json")
@@ -127,13 +144,16 @@ class Engine:
             self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600
         )
         handle = StreamingCompletion(pieces=streamer, prompt_tokens=inputs["input_ids"].shape[1])
+        stop = _StopWhenSet(handle.stopping)
 
         def run() -> None:
             try:
                 with self._lock, torch.inference_mode():
+                    if handle.stopping.is_set():
+                        return  # cancelled while waiting for the lock
                     output = self.model.generate(
                         **inputs, **self._generate_kwargs(max_tokens, temperature, top_p),
-                        streamer=streamer,
+                        streamer=streamer, stopping_criteria=StoppingCriteriaList([stop]),
                     )  # fmt: skip
                 new_tokens = output[0, handle.prompt_tokens :]
                 handle.completion_tokens = int(new_tokens.shape[0])

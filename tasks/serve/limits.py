@@ -16,7 +16,8 @@ def error_body(message: str, status: int, code: str | None = None) -> dict:
 
 
 class BodySizeLimit:
-    """ASGI middleware: bodies over `max_bytes` get 413 before the app reads them."""
+    """ASGI middleware: bodies over `max_bytes` get 413 (and the connection closed) before the
+    app reads them."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
@@ -62,8 +63,10 @@ class BodySizeLimit:
             {
                 "type": "http.response.start",
                 "status": 413,
+                # The rest of the body is never read: the connection cannot carry another request.
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())],
+                            (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")],
             }
         )  # fmt: skip
         await send({"type": "http.response.body", "body": payload})

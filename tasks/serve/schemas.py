@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+# JSON may escape half of a UTF-16 surrogate pair ("\ud800"): Python keeps it as a str that no
+# tokenizer, hash or UTF-8 file accepts. Refused when the request is read (a 400, see app.py).
+UNPAIRED_SURROGATE = "unpaired_surrogate"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class Lenient(BaseModel):
+def _refuse_surrogates(value: Any) -> Any:
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(t, str) and not t.isascii() and _SURROGATE.search(t) for t in texts):
+        raise PydanticCustomError(UNPAIRED_SURROGATE, "text holds an unpaired UTF-16 surrogate")
+    return value
+
+
+class Checked(BaseModel):
+    """A request body whose every text field is valid Unicode (no unpaired surrogate)."""
+
+    _texts_are_unicode = field_validator("*")(_refuse_surrogates)
+
+
+class Lenient(Checked):
     # Clients send many optional OpenAI fields (logprobs, penalties, ...); ignoring them is
     # what lets an IDE plug in without request-format tweaking.
     model_config = ConfigDict(extra="ignore")
@@ -73,7 +93,7 @@ class CompletionRequest(GenerationRequest):
         return self.prompt
 
 
-class FeedbackRequest(BaseModel):
+class FeedbackRequest(Checked):
     model_config = ConfigDict(extra="forbid")
 
     completion_id: str = Field(min_length=1)

@@ -5,6 +5,8 @@ is answered, so an acknowledged answer or event survives a kill -9 or a power cu
 writes whole files atomically; an inbox needs appends, hence this one writer of its own.)
 Each server start writes new files, and reads every earlier one back on start: answers so
 feedback can refer to them after a restart, event ids so a retried event is not written twice.
+Prompts, completions and edits are scrubbed by step 1's scrubber (the mode and placeholders
+ingestion uses) before they are kept, so no raw secret a user pasted is written to disk.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import json
 import os
 import threading
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tasks.ingest_feedback.events import SCHEMA_VERSION, event_problems
+from tasks.ingest_feedback.scrubbing import scrub_text
 
 ANONYMOUS = "anonymous"
 
@@ -26,6 +30,11 @@ ANONYMOUS = "anonymous"
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with a Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def scrubbed(text: str | None) -> str | None:
+    """`text` with secrets and personal data replaced by step 1's placeholders."""
+    return scrub_text(text, Counter())
 
 
 def hash_user(user: str | None) -> str:
@@ -48,11 +57,13 @@ class DurableLog:
         """Every complete row of every file in the directory (a torn last line is skipped)."""
         rows = []
         for path in sorted(self.directory.glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for line in path.read_bytes().split(b"\n"):
                 try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError:
+                    row = json.loads(line)
+                except (ValueError, RecursionError):  # bad JSON or UTF-8, cut anywhere
                     continue  # only a write cut short by a crash; it was never acknowledged
+                if isinstance(row, dict):
+                    rows.append(row)
         return rows
 
     def append(self, row: dict[str, Any]) -> None:
@@ -96,7 +107,10 @@ class FeedbackStore:
         self._lock = threading.Lock()
 
     def record_answer(self, answer: dict[str, Any]) -> None:
-        """Keep an answer (id, model_version, task, prompt, completion, latency_ms, ...)."""
+        """Keep an answer (id, model_version, task, prompt, completion, latency_ms, ...),
+        its prompt and completion scrubbed."""
+        prompt = [m | {"content": scrubbed(m["content"])} for m in answer["prompt"]]
+        answer = answer | {"prompt": prompt, "completion": scrubbed(answer["completion"])}
         self.answers.append(answer)
         self._answers[answer["id"]] = answer
 
@@ -117,7 +131,7 @@ class FeedbackStore:
             "prompt": answer["prompt"],
             "completion": answer["completion"],
             "action": action,
-            "edited_completion": edited_completion if action == "edit" else None,
+            "edited_completion": scrubbed(edited_completion) if action == "edit" else None,
             "latency_ms": answer["latency_ms"],
             "client": client or answer.get("client") or "api",
             "user": hash_user(user) if user is not None else answer["user"],

@@ -57,3 +57,36 @@ def feedback_params(root: Path, sources: dict | None = None, **step) -> Params:
     path = root / "params.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
     return load_params(path)
+
+
+def _with(raw: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in raw
+    return raw.replace(old, new, 1)
+
+
+def poison_lines() -> dict[str, bytes]:
+    """Raw lines that no event dict can express, one per way a decoder fails, by name.
+
+    Each breaks msgspec, orjson or the stdlib json in its own way (see DECODER_ERRORS in
+    tests/ingest_feedback/test_events.py); all are built here, none is stored as a file.
+    """
+    good = json.dumps(event(event_id="poison")).encode()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    past_recursion = b"[" * 1000 + b"]" * 1000  # past msgspec's limit, within orjson's 1024
+    return {
+        "invalid_utf8_in_string": _with(good, b'"autodev"', b'"auto\xff\xfedev"'),
+        "invalid_utf8_in_key": _with(good, b'"client"', b'"cli\xc3ent"'),
+        "torn_multibyte_char": good[: good.index(b'"autodev"') + 5] + "é".encode()[:1],
+        "nested_100000_deep": good[:-1] + b', "extra": ' + deep + b"}",
+        "nested_100000_deep_whole_line": deep,
+        "nested_past_recursion_not_orjson_limit": good[:-1] + b', "x": ' + past_recursion + b"}",
+        "lone_surrogate_escape": _with(good, b'"autodev"', b'"auto\\ud800dev"'),
+        "number_overflows_double": _with(good, b'"latency_ms": 800', b'"latency_ms": 1e999'),
+        "integer_of_5000_digits": _with(
+            good, b'"latency_ms": 800', b'"latency_ms": 1' + b"0" * 5000
+        ),
+        "nan_literal": _with(good, b'"latency_ms": 800', b'"latency_ms": NaN'),
+        "nul_byte_outside_a_string": good[:-1] + b"\x00}",
+        "trailing_garbage": good + b" trailing",
+        "utf8_bom": b"\xef\xbb\xbf" + good,
+    }

@@ -1,9 +1,11 @@
 import json
 
+import msgspec
+import orjson
 import pytest
 
-from tasks.ingest_feedback.events import event_problems, line_problems, valid_events
-from tests.ingest_feedback.factory import event
+from tasks.ingest_feedback.events import _decode, event_problems, line_problems, valid_events
+from tests.ingest_feedback.factory import event, poison_lines
 
 BROKEN = [
     event(action="maybe"),
@@ -103,3 +105,38 @@ def test_given_a_mixed_batch_when_checked_then_only_the_valid_rows_pass_decoded(
 def test_given_broken_json_when_explained_then_the_reason_says_invalid_json():
     assert line_problems(b'{"event_id": "e1"')[0] is None
     assert line_problems(b'{"event_id": "e1"')[1][0].startswith("invalid JSON")
+
+
+# Every exception class the decoders raise on some line: msgspec's (the batch path), orjson's
+# (the per-line explanation) and the stdlib's (json.loads, used by the server's logs).
+DECODER_ERRORS = {
+    "msgspec": {msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError},
+    "orjson": {orjson.JSONDecodeError},
+    "json": {json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError},
+}
+_DECODERS = {"msgspec": _decode, "orjson": orjson.loads, "json": json.loads}
+
+
+def _raised(decode, line: bytes) -> type[BaseException] | None:
+    try:
+        decode(line)
+    except Exception as exc:  # noqa: BLE001 - which class is the point
+        return type(exc)
+    return None
+
+
+def test_the_poison_lines_make_each_decoder_raise_every_exception_class_it_can():
+    lines = poison_lines().values()
+    for name, decode in _DECODERS.items():
+        assert {_raised(decode, line) for line in lines} - {None} == DECODER_ERRORS[name]
+
+
+@pytest.mark.parametrize("name", sorted(poison_lines()))
+def test_given_a_poison_line_when_checked_then_it_is_refused_with_a_reason_not_raised(name):
+    line = poison_lines()[name]
+
+    valid_at, _ = valid_events([line, encoded(event(event_id="after"))])
+    event_id, problems = line_problems(line)
+
+    assert valid_at == [1]  # the rest of the batch still passes
+    assert problems and all(isinstance(p, str) and p for p in problems)

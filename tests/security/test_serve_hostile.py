@@ -1,0 +1,237 @@
+"""The real server under hostile requests and damaged state; nothing secret written to disk."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tasks.io import read_json
+from tests.identify_assets.planted import planted_corpus
+from tests.serve.server import free_port, served_params
+
+pytestmark = pytest.mark.slow  # loads the tiny model once for the module
+
+OLD_ANSWER = {"id": "chatcmpl-old", "model_version": "m0", "task": "write_test",
+              "prompt": [{"role": "user", "content": "hi"}], "completion": "ok",
+              "latency_ms": 5.0, "client": "api", "user": "a" * 64}  # fmt: skip
+BROKEN_ANSWER = {"id": "chatcmpl-damaged"}  # a hand-edited row: the fields feedback needs gone
+
+
+@contextmanager
+def real_server(root: Path, state: Path) -> Iterator[tuple[str, object]]:
+    """The app on a real uvicorn in a thread; yields (base URL, engine)."""
+    import uvicorn
+
+    from tasks.export.registry import promoted_bundle
+    from tasks.serve.app import create_app
+    from tasks.serve.engine import Engine
+    from tasks.serve.store import FeedbackStore
+
+    params = served_params(root, state)
+    base_dir = Path(read_json(root / params.base_model.descriptor)["path"])
+    engine = Engine(promoted_bundle(root / params.export.registry_dir), base_dir)
+    store = FeedbackStore(Path(params.serve.answers), Path(params.serve.inbox))
+    app = create_app(engine, store, params.serve, None)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", engine
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+def torn_state(state: Path) -> None:
+    """Logs a disk-full crash left behind: each ends inside a multibyte character."""
+    for folder, rows in (("answers", [OLD_ANSWER, BROKEN_ANSWER]), ("inbox", [])):
+        (state / folder).mkdir(parents=True)
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        torn = json.dumps({"id": "torn", "completion": "naïve"}, ensure_ascii=False).encode()
+        cut = torn.index("ï".encode()) + 1
+        (state / folder / "old-1.jsonl").write_bytes(text.encode() + torn[:cut])
+
+
+@pytest.fixture(scope="module")
+def server(tiny_export, tmp_path_factory):
+    state = tmp_path_factory.mktemp("hostile-serve")
+    torn_state(state)
+    with real_server(tiny_export, state) as (url, engine):
+        yield url, engine, state
+
+
+def test_after_a_torn_multibyte_tail_the_server_starts_and_keeps_the_old_answers(server):
+    url, _, _ = server
+
+    event = {"completion_id": OLD_ANSWER["id"], "action": "accept", "event_id": "after-torn"}
+    response = httpx.post(f"{url}/v1/feedback", json=event, timeout=30)
+
+    assert response.status_code == 200, response.text
+
+
+CHAT = '{"messages": [{"role": "user", "content": CONTENT}], "max_tokens": 2 EXTRA}'
+LONE = '"x \\ud800 y"'
+SURROGATE_BODIES = {
+    "content": ("/v1/chat/completions", CHAT.replace("CONTENT", LONE).replace("EXTRA", "")),
+    "content_part": (
+        "/v1/chat/completions",
+        CHAT.replace("CONTENT", '[{"type": "text", "text": ' + LONE + "}]").replace("EXTRA", ""),
+    ),
+    "prompt": ("/v1/completions", '{"prompt": ' + LONE + ', "max_tokens": 2}'),
+    "task": ("/v1/chat/completions", CHAT.replace("CONTENT", '"hi"').replace(
+        "EXTRA", ', "task": ' + LONE)),
+    "user": ("/v1/chat/completions", CHAT.replace("CONTENT", '"hi"').replace(
+        "EXTRA", ', "user": ' + LONE)),
+    "stream_user": ("/v1/chat/completions", CHAT.replace("CONTENT", '"hi"').replace(
+        "EXTRA", ', "stream": true, "user": ' + LONE)),
+    "feedback_edit": ("/v1/feedback", '{"completion_id": "chatcmpl-old", "action": "edit", '
+                                      '"edited_completion": ' + LONE + "}"),
+    "feedback_user": ("/v1/feedback", '{"completion_id": "chatcmpl-old", "action": "accept", '
+                                      '"user": ' + LONE + "}"),
+}  # fmt: skip
+
+
+def assert_openai_error(response: httpx.Response, status: int, kind: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["type"] == kind and error["message"] and "code" in error
+
+
+@pytest.mark.parametrize("name", sorted(SURROGATE_BODIES))
+def test_a_lone_surrogate_anywhere_is_an_openai_shaped_400(server, name):
+    url, _, _ = server
+    path, body = SURROGATE_BODIES[name]
+
+    response = httpx.post(
+        f"{url}{path}", content=body.encode(), headers={"content-type": "application/json"},
+        timeout=30,
+    )  # fmt: skip
+
+    assert_openai_error(response, 400, "invalid_request_error")
+    assert "surrogate" in response.json()["error"]["message"]
+
+
+def test_an_unexpected_error_is_an_openai_shaped_500_and_the_server_stays_up(server):
+    url, _, _ = server
+    event = {"completion_id": BROKEN_ANSWER["id"], "action": "accept"}
+
+    response = httpx.post(f"{url}/v1/feedback", json=event, timeout=30)
+
+    assert_openai_error(response, 500, "server_error")
+    assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+
+
+def read_response_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_after_a_413_on_a_chunked_body_the_connection_is_closed(server):
+    url, _, _ = server
+    port = int(url.rsplit(":", 1)[1])
+    chunk = b"x" * 65536
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            for _ in range(20):  # 1.3 MB, over max_request_bytes
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading: what the test is after
+        head = read_response_head(sock)
+        assert head.startswith(b"HTTP/1.1 413"), head[:200]
+        sock.settimeout(5)
+        try:
+            rest = b""
+            while chunk_in := sock.recv(65536):
+                rest += chunk_in
+                assert len(rest) < 10_000, "the server kept the connection open and talking"
+        except TimeoutError:
+            pytest.fail("the connection was left open after the 413")
+        except ConnectionResetError:
+            pass  # closed, too
+
+
+@pytest.mark.xfail(
+    reason="open (issue 15 item 4): the abandoned stream's generation still runs to max_tokens "
+    "under load; the lock is released, the cancellation is not yet reliable",
+    strict=False,
+)
+def test_a_client_that_disconnects_mid_stream_stops_its_generation(server):
+    url, engine, _ = server
+    port = int(url.rsplit(":", 1)[1])
+    # Slow each decoding step down, so a generation left running would hold the lock for
+    # about 512 * 20 ms, far longer than the next request is allowed to wait.
+    steps: list[float] = []
+
+    def slow_step(*_: object) -> None:
+        steps.append(time.monotonic())
+        time.sleep(0.02)
+
+    hook = engine.model.get_input_embeddings().register_forward_hook(slow_step)
+    body = json.dumps({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 512,
+                       "stream": True}).encode()  # fmt: skip
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(
+                b"POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(body), body)
+            )
+            received = b""
+            while received.count(b"data: ") < 3:  # the role chunk and two pieces
+                received += sock.recv(65536)
+        gone = time.monotonic()
+        answer = httpx.post(
+            f"{url}/v1/chat/completions", timeout=60,
+            json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1},
+        )  # fmt: skip
+        waited = time.monotonic() - gone
+    finally:
+        hook.remove()
+
+    assert answer.status_code == 200
+    assert waited < 3.0, f"the next request waited {waited:.1f} s for the abandoned generation"
+    assert len(steps) < 200
+
+
+def test_no_planted_secret_reaches_the_answers_or_inbox_logs(server):
+    url, _, state = server
+    corpus = planted_corpus()
+    texts = list(corpus.files.values())
+    for at in range(0, len(texts), 4):
+        text = "\n\n".join(texts[at : at + 4])
+        chat = {"messages": [{"role": "user", "content": f"Write test for follow code\n\n{text}"}],
+                "max_tokens": 1, "task": "write_test"}  # fmt: skip
+        answer = httpx.post(f"{url}/v1/chat/completions", json=chat, timeout=60)
+        assert answer.status_code == 200, answer.text
+        edit = {"completion_id": answer.json()["id"], "action": "edit",
+                "edited_completion": text}  # fmt: skip
+        assert httpx.post(f"{url}/v1/feedback", json=edit, timeout=60).status_code == 200
+
+    on_disk = "".join(
+        path.read_bytes().decode("utf-8", "replace") for path in sorted(state.rglob("*.jsonl"))
+    )
+    leaked = [v for v in corpus.values if any(part in on_disk for part in v.split("\n"))]
+    assert leaked == [], f"{len(leaked)} of {len(corpus.values)} planted values written to disk"
+    assert "<PASSWORD>" in on_disk and "<EMAIL>" in on_disk  # step 1's placeholders instead
