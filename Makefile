@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 
-# Offline and telemetry-free in every process we start (see shared/STACK.md).
+# Offline and telemetry-free in every process we start (measured: each of these stops a look-up that fails offline).
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
@@ -19,10 +19,10 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 
 .PHONY: run test install lint repro summary serve prefect-up prefect-run prefect-down prefect-status push lock
 
-run: install  ## install, provision the base model, run all six steps through Prefect + DVC
+run: install bubblewrap  ## install, provision the base model, run all six steps through Prefect + DVC
 	$(PY) -m flows.flywheel
 
-test: install chromium  ## the full test suite (unit + integration on the tiny model + real base model)
+test: install chromium bubblewrap  ## the full test suite (unit + integration on the tiny model + real base model)
 	$(PY) -m pytest
 
 # Debian's chromium for the Prefect UI test (tests/flows/test_local_stack.py), installed only
@@ -36,6 +36,17 @@ chromium:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null \
 		|| echo "chromium could not be installed: the Prefect UI test will be skipped"; \
 	else echo "no apt-get here to install chromium: the Prefect UI test will be skipped"; fi
+
+# Debian's bubblewrap: evaluation runs generated code only inside it (tasks/evaluate/sandbox.py).
+# Without it the Python records are recorded as `not run: no sandbox` and the sandbox tests skip.
+.PHONY: bubblewrap
+bubblewrap:
+	@if [ -x /usr/bin/bwrap ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+		echo "installing Debian's bubblewrap for the evaluation sandbox"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap >/dev/null \
+		|| echo "bubblewrap could not be installed: generated code will not be executed"; \
+	else echo "no apt-get here to install bubblewrap: generated code will not be executed"; fi
 
 install: $(STAMP)
 
@@ -51,8 +62,13 @@ $(STAMP): pyproject.toml constraints.txt
 lint: install
 	$(PY) -m ruff check tasks flows tests benchmarks
 
-repro: install  ## the same DAG without Prefect
+repro: install check-params  ## the same DAG without Prefect
 	$(VENV)/bin/dvc repro
+
+# Before any stage: a bad params edit fails here, not after `dvc repro` removed a stage's outputs.
+.PHONY: check-params
+check-params:  ## validate params.yaml (schema, no key written twice)
+	$(PY) -m tasks.params --check
 
 summary: install
 	$(PY) -m tasks.summary

@@ -49,11 +49,21 @@ def publish_gate(report: Path, stage: str) -> None:
 
 
 def metrics_table(metrics: dict) -> list[dict]:
-    """Primary metric and answer loss per task for base, tuned and (when there is one) promoted."""
+    """Per task: n, primary metric for base, tuned and (when there is one) promoted, tuned - base
+    with its interval and verdict, and answer loss."""
     models = [m for m in MODELS if m in metrics]
+    against_base = metrics.get("comparisons", {}).get("base", {})
     rows = []
     for task, tuned in metrics["tuned"].items():
         row = {"task": task, "metric": tuned.get("primary_metric", "mean primary")}
+        if task in against_base:
+            c = against_base[task]
+            row |= {
+                "n": c["n"],
+                "tuned - base": c["delta"],
+                "interval": f"{c['low']:+.2f}..{c['high']:+.2f}",
+                "verdict": c["verdict"],
+            }
         for model in models:
             scores = metrics[model][task]
             row[model] = round(scores.get("primary", scores.get("format_valid", 0.0)), 4)
@@ -101,10 +111,10 @@ def publish_run_artifacts(repo: Path, params: Params) -> list[str]:
         if Path(params.finetune.trainer_state).exists():
             create_markdown_artifact(key="training-summary", markdown=training_summary(repo))
             published.append("training-summary")
-        if Path(params.evaluate.metrics).exists():
+        if Path(params.evaluate.details).exists():
             create_table_artifact(
                 key="evaluation-metrics",
-                table=metrics_table(read_json(params.evaluate.metrics)),
+                table=metrics_table(read_json(params.evaluate.details)),
                 description="Primary metric per task (0..1) and answer loss, base vs tuned vs "
                 "promoted",
             )

@@ -30,7 +30,7 @@ from flows.stages import (
     stage_is_current,
 )
 from tasks.io import read_json
-from tasks.params import Params, RemoteParams, load_params
+from tasks.params import Params, ParamsError, RemoteParams, load_params
 from tasks.summary import summary
 
 
@@ -143,6 +143,13 @@ def push_outputs(repo_dir: str, remote: RemoteParams) -> str:
     return remote.url
 
 
+def validated_params(repo: str) -> Params:
+    """The repo's params.yaml, validated (schema, no key written twice) before any stage runs:
+    a bad edit fails here, before `dvc repro` could remove a stage's outputs."""
+    with contextlib.chdir(repo):
+        return load_params()
+
+
 @flow(name="flywheel")
 def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, str]:
     """Run every stage of the DAG in dependency order; return what happened to each.
@@ -151,10 +158,13 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
     `<experiment>-YYYYMMDD-HHMM`; with `remote.url` set its outputs are pushed to the remote.
     """
     repo = str(Path(repo_dir).resolve())
-    with contextlib.chdir(repo):
-        params = load_params()
+    params = validated_params(repo)
     if experiment:  # fail before hours of work, not after
         dvc_remote.check_experiment_repo(repo, experiment)
+        # the export stage reads it: an experiment publishes a candidate, never promotes
+        os.environ["LLMOPS_EXPERIMENT"] = experiment
+    else:
+        os.environ.pop("LLMOPS_EXPERIMENT", None)
     outcomes: dict[str, str] = {}
     hold = ""  # why the stages after the feedback gate wait (the retrain trigger said no)
     for stage, unchanged in pipeline_status(repo).items():
@@ -197,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         flywheel(args.repo, args.experiment)
-    except (StageFailed, RuntimeError) as exc:
+    except (StageFailed, RuntimeError, ParamsError) as exc:
         print(f"\nflywheel failed: {exc}", file=sys.stderr)
         sys.exit(1)
     with contextlib.chdir(args.repo):

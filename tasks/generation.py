@@ -177,3 +177,37 @@ def sample_completions(
         for _ in range(n)
     ]
     return [list(texts) for texts in zip(*rounds, strict=True)]
+
+
+def resample_invalid(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    answers: list[str],
+    is_valid: Any,
+    tries: int,
+    max_new_tokens: int,
+    batch_size: int,
+    temperature: float,
+    top_p: float,
+    seed: int = 0,
+) -> list[tuple[str, int, bool]]:
+    """The seeds' "validate, retry when wrong": per prompt the first answer `is_valid(i, text)`
+    accepts, among the raw answer and up to `tries` samples; with the generations it took and
+    whether one was valid (else the raw answer is kept)."""
+    results = [(answer, 1, bool(is_valid(i, answer))) for i, answer in enumerate(answers)]
+    torch.manual_seed(seed)
+    for attempt in range(2, tries + 2):
+        pending = [i for i, (_, _, valid) in enumerate(results) if not valid]
+        if not pending:
+            break
+        drawn = generate(
+            model, tokenizer, [prompts[i] for i in pending], max_new_tokens, batch_size,
+            temperature=temperature, top_p=top_p,
+        )  # fmt: skip
+        for i, text in zip(pending, drawn, strict=True):
+            if is_valid(i, text):
+                results[i] = (text, attempt, True)
+            else:
+                results[i] = (results[i][0], attempt, False)
+    return results

@@ -148,6 +148,7 @@ class BuildDatasetParams(Section):
     max_tests_per_record: int
     max_record_tokens: int
     eval_fraction: float
+    min_eval_records: int = Field(default=1, ge=1)  # per task with two or more groups
     seed: int
     zh_instruction_share: float = Field(ge=0, le=1)
     decontamination_ngram: int
@@ -193,6 +194,7 @@ class FinetuneParams(Section):
     micro_batch_size: int = Field(ge=1)
     grad_accum: int = Field(ge=1)
     task_sampling: Literal["balanced", "natural"]
+    task_weights: dict[str, float] = Field(default_factory=dict)  # balanced: turns per task
     packing: bool
     train_on_inputs: bool
     max_seq_len: int
@@ -213,6 +215,9 @@ class ExecutionParams(Section):
     cpu_s: int
     memory_mb: int
     file_mb: int
+    # No sandbox (bwrap missing, user namespaces refused): run unisolated with a loud warning
+    # instead of recording `not run: no sandbox`. Never with untrusted models or data.
+    allow_unisolated: bool = False
 
 
 class RegurgitationParams(Section):
@@ -223,21 +228,40 @@ class RegurgitationParams(Section):
 
 
 class GateThresholds(Section):
+    min_improved_tasks: int = Field(ge=0)  # tasks whose interval against base is above zero
     tolerance: float  # allowed drop of a primary metric against the promoted model
+    loss_tolerance: float = Field(ge=0)  # allowed rise of the mean answer loss against it
     max_regurgitation: float  # ceiling on the tuned model's regurgitation rate
-    loss_tiebreak: bool  # a tied primary metric passes when the answer loss improved
+
+
+class BootstrapParams(Section):
+    samples: int = Field(ge=100)  # resamples of the paired per-record differences
+    confidence: float = Field(gt=0, lt=1)
+    seed: int
+
+
+class ResampleParams(Section):
+    tries: int = Field(ge=0)  # extra samples for an answer its validator rejects; 0 = raw only
+    temperature: float = Field(gt=0)
+    top_p: float = Field(gt=0, le=1)
+    seed: int
 
 
 class EvaluateParams(Section):
-    max_records_per_task: int
-    max_new_tokens: int
+    max_records_per_task: int | None = Field(default=None, ge=1)  # None: every eval record
+    max_new_tokens: int = Field(ge=1)  # cap on a task's generation budget
+    budget_margin_tokens: int = Field(ge=0)  # budget = longest reference of the task + this
     batch_size: int
     frozen_eval: str
     execution: ExecutionParams
     regurgitation: RegurgitationParams
+    bootstrap: BootstrapParams
+    resample: ResampleParams
     gate: GateThresholds
+    base_dir: str  # the base model's scores on the eval set (stage evaluate_base)
     generations: str
     metrics: str
+    details: str
     plots_dir: str
     report: str
     promotion: str
@@ -327,15 +351,36 @@ class ParamsError(ValueError):
 
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _UniqueKeysLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing a key written twice in one mapping (YAML would keep the last
+    silently; DVC refuses such a file, so a stage and DVC would disagree on a param)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        first: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                continue  # `<<:` merges may override on purpose
+            line = key_node.start_mark.line + 1
+            if key_node.value in first:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"duplicate key {key_node.value!r} on line {line} "
+                    f"(first on line {first[key_node.value]})", key_node.start_mark,
+                )  # fmt: skip
+            first[key_node.value] = line
+        return super().construct_mapping(node, deep)
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> Params:
-    """Load and validate a params file."""
+    """Load and validate a params file (a key written twice is an error)."""
     path = Path(path)
     try:
         # libyaml's safe loader when PyYAML has it: the same documents, 10x faster to parse, and
         # every stage loads the params (70 ms each in pure Python: a tenth of a step-1 rerun).
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeysLoader)
     except FileNotFoundError as exc:
         raise ParamsError(f"params file not found: {path}") from exc
     except yaml.YAMLError as exc:
@@ -353,3 +398,19 @@ def step_parser(description: str) -> argparse.ArgumentParser:
         "--params", default=str(DEFAULT_PARAMS), help="params file (default: params.yaml)"
     )
     return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tasks.params --check`: exit 1 naming the problem unless the params are valid."""
+    parser = step_parser("Validate params.yaml before any stage runs.")
+    parser.add_argument("--check", action="store_true", required=True, help="validate and exit")
+    args = parser.parse_args(argv)
+    try:
+        load_params(args.params)
+    except ParamsError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"{args.params}: valid")
+
+
+if __name__ == "__main__":
+    main()

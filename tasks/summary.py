@@ -69,23 +69,42 @@ def _records_lines(params: Params) -> list[str]:
 
 def _training_lines(params: Params) -> list[str]:
     training = read_json(params.finetune.metrics)
-    metrics = read_json(params.evaluate.metrics)
+    metrics = read_json(params.evaluate.details)
+    against_base = metrics["comparisons"]["base"]
+    confidence = params.evaluate.bootstrap.confidence
     lines = [
         f"Training: {training['steps']} steps on {training['train_records']} records, loss "
         f"{training['start_loss']:.3f} -> {training['end_loss']:.3f} (mean of first / last steps), "
         f"{training['tokens_per_second']:.0f} tokens/s on {training['device']}",
-        f"  {'Per task, base -> tuned:':<32} {'primary metric':<28} {'format validity':<16} "
-        "answer loss",
+        f"  {'Per task, base -> tuned:':<31} {'n':>3}  {'primary metric':<26} "
+        f"{f'tuned - base, {confidence:.0%} CI':<22} {'verdict':<9} {'validity raw':<13} "
+        f"{'@N':<5} answer loss",
     ]
-    tasks = [task for task in metrics["tuned"] if task != "overall"] + ["overall"]
-    for task in tasks:
+    for task, c in against_base.items():
         base, tuned = metrics["base"][task], metrics["tuned"][task]
-        name = tuned.get("primary_metric", "mean" if task == "overall" else "format_valid")
-        before, after = (side.get("primary", side["format_valid"]) for side in (base, tuned))
-        primary = f"{name} {before:.2f} -> {after:.2f}"
+        primary = f"{tuned['primary_metric']} {c['before']:.2f} -> {c['after']:.2f}"
+        delta = f"{c['delta']:+.2f} [{c['low']:+.2f}, {c['high']:+.2f}]"
         valid = f"{base['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
+        at_n = f"{tuned['valid_at_n']:.2f}" if "valid_at_n" in tuned else "-"
         loss = f"{base['answer_loss']:.2f} -> {tuned['answer_loss']:.2f}"
-        lines.append(f"  {task:<32} {primary:<28} {valid:<16} {loss}")
+        lines.append(
+            f"  {task:<31} {c['n']:>3}  {primary:<26} {delta:<22} {c['verdict']:<9} "
+            f"{valid:<13} {at_n:<5} {loss}"
+        )
+    base, tuned = metrics["base"]["overall"], metrics["tuned"]["overall"]
+    counts = metrics["verdicts"]
+    at_n = f"{tuned['valid_at_n']:.2f}" if "valid_at_n" in tuned else "-"
+    lines.append(
+        f"  {'overall':<31} {'':>3}  {'mean':<9}{base['primary']:.2f} -> {tuned['primary']:.2f}"
+        f"{'':<7} {'':<22} {'':<9} {base['format_valid']:.2f} -> {tuned['format_valid']:.2f}"
+        f"  {at_n:<5} {base['answer_loss']:.2f} -> {tuned['answer_loss']:.2f}"
+    )
+    tries = params.evaluate.resample.tries
+    lines.append(
+        f"  Improved (interval above zero): {counts['improved']} of {len(against_base)} tasks; "
+        f"tied {counts['tie']}, regressed {counts['regressed']}. Validity raw = one greedy "
+        f"answer; @N = up to {tries} validate-and-resample tries."
+    )
     regurgitation = metrics.get("regurgitation", {})
     if regurgitation:
         rates = ", ".join(f"{model} {rate:.2f}" for model, rate in regurgitation.items())

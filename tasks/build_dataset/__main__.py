@@ -106,7 +106,9 @@ def build(
             candidates, step.tasks, step.max_record_tokens, count_tokens, real_plantuml
         )
     with _timed(timings, "split"):  # split and decontamination
-        records, split_rejects = split_records(frame, step.eval_fraction, step.seed)
+        records, split_rejects = split_records(
+            frame, step.eval_fraction, step.seed, step.min_eval_records
+        )
         records, contaminated = decontaminate(records, step.decontamination_ngram, frozen_eval)
     all_rejects = built.rejects + rejects + split_rejects + contaminated
     rejects_frame = pd.DataFrame([vars(r) for r in all_rejects], columns=REJECT_COLUMNS)

@@ -70,7 +70,9 @@ def spec_sections(asset_id: str, kind: str, text: str) -> tuple[list[Section], l
         grouped.setdefault(operation.section, []).append(operation)
     if not grouped:
         return [], [Reject(asset_id, API, "the spec has no operations")]
-    return [Section(name, title, ops, (asset_id,)) for name, ops in grouped.items()], []
+    # Each resource is a sub-asset of its own (`<asset>#<resource>`): one big spec's resources
+    # can fall on both sides of the split, while everything drawn from one resource stays put.
+    return [Section(name, title, ops, (f"{asset_id}#{name}",)) for name, ops in grouped.items()], []
 
 
 def from_sections(sections: list[Section], ops_per_record: int) -> Built:
@@ -108,7 +110,7 @@ def api_diagrams(asset_id: str, text: str, sections: list[Section], ops_per_reco
                     input=api_table.render_table(operations),
                     output=plantuml.render_class_diagram(units),
                     language="plantuml",
-                    assets=(asset_id,),
+                    assets=section.assets,
                     kind=f"{DIAGRAM}.api",
                 )
             )

@@ -13,6 +13,7 @@ from tasks.build_dataset.candidates import Reject
 # Eval answers are the organisation's own: teacher-written answers only ever train, and
 # feedback records always train (eval stays asset-derived and comparable across versions).
 SPLIT_BY_GROUP = ("asset", "teacher_input")
+STRATIFIED = ("implement_method", "write_test")
 
 
 def asset_groups(assets: pd.Series) -> pd.Series:
@@ -36,24 +37,39 @@ def _rank(seed: int, group: str) -> str:
     return hashlib.sha256(f"{seed}:{group}".encode()).hexdigest()
 
 
-def assign_splits(records: pd.DataFrame, eval_fraction: float, seed: int) -> pd.Series:
+def assign_splits(
+    records: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1
+) -> pd.Series:
     """'train' or 'eval' per record; whole groups move, and each task gets its eval share.
 
     Groups are visited in a seed-determined order and a group goes to eval while one of its
-    tasks is still short of `eval_fraction` of that task's records (at least one record for
-    a task with two or more groups), so small tasks are still evaluated. A group that would
+    tasks is still short of `eval_fraction` of that task's records, and of at least `min_eval`
+    records (never more than half of the task), for a task with two or more groups, so small
+    tasks are still evaluated on enough records to tell. A group that would
     more than double a task's share is passed over; a task left with no eval record at all then
     gets its smallest group.
     """
-    sizes = records.groupby(["group", "task"]).size()
+    # Code tasks are split per language too, so every language (Python, which runs against its
+    # tests, and Java) has eval records; min_eval is shared out by the languages' sizes.
+    strata = records["task"]
+    if "language" in records:
+        strata = strata.where(~strata.isin(STRATIFIED), strata + ":" + records["language"])
+    sizes = records.assign(stratum=strata).groupby(["group", "stratum"]).size()
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for (group, task), n in sizes.items():
-        counts[group][task] = int(n)
-    totals = Counter(records["task"])
-    groups_per_task = records.groupby("task")["group"].nunique()
+    for (group, stratum), n in sizes.items():
+        counts[group][stratum] = int(n)
+    totals = Counter(strata)
+    task_totals = Counter(records["task"])
+    groups_per_stratum = records.assign(stratum=strata).groupby("stratum")["group"].nunique()
+
+    def wanted(stratum: str, total: int) -> int:
+        share = total / task_totals[stratum.split(":")[0]]
+        floor = max(math.floor(total * eval_fraction), math.ceil(min_eval * share))
+        return max(1, min(floor, total // 2))
+
     target = {
-        task: max(1, math.floor(total * eval_fraction)) if groups_per_task[task] > 1 else 0
-        for task, total in totals.items()
+        stratum: wanted(stratum, total) if groups_per_stratum[stratum] > 1 else 0
+        for stratum, total in totals.items()
     }
     in_eval: Counter[str] = Counter()
     eval_groups = set()
@@ -74,7 +90,7 @@ def assign_splits(records: pd.DataFrame, eval_fraction: float, seed: int) -> pd.
 
 
 def split_records(
-    frame: pd.DataFrame, eval_fraction: float, seed: int
+    frame: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Attach group and split; teacher answers in an eval group become rejects."""
     frame = frame.copy()
@@ -82,7 +98,7 @@ def split_records(
     by_group = frame["origin"].isin(SPLIT_BY_GROUP)
     frame["split"] = "train"
     if by_group.any():
-        frame.loc[by_group, "split"] = assign_splits(frame[by_group], eval_fraction, seed)
+        frame.loc[by_group, "split"] = assign_splits(frame[by_group], eval_fraction, seed, min_eval)
     eval_groups = set(frame.loc[frame["split"] == "eval", "group"])
     dropped = (frame["origin"] == "teacher_output") & frame["group"].isin(eval_groups)
     rejects = [

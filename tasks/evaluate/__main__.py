@@ -1,118 +1,59 @@
-"""Generate on the frozen eval set with base, tuned (and promoted) model, score, decide."""
+"""Score the tuned (and promoted) model on the eval set against the base model, and decide.
+
+Every eval record is generated with its task's budget; per task, tuned - base is a paired
+comparison with a bootstrap interval, and the promotion gate decides on those intervals.
+"""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
 
 from tasks.base_model import resolve
-from tasks.evaluate.execution import EXECUTABLE_TASKS, Project, execute, find_project, pass_at_k
-from tasks.evaluate.regurgitation import regurgitation, sample_records
+from tasks.evaluate.base import evaluate_base, read_base
+from tasks.evaluate.compare import compare_models, compare_overall, count_verdicts
 from tasks.evaluate.report import promotion_decision, render_report, write_report
-from tasks.evaluate.sandbox import Limits, network_namespace_available
-from tasks.evaluate.score import score_record, task_metrics
-from tasks.finetune.data import encode
-from tasks.generation import answer_losses, generate, load_model, merge_adapter, sample_completions
-from tasks.io import read_jsonl, read_parquet, write_json, write_jsonl
+from tasks.evaluate.runner import prepare_eval_set, regurgitation_rate, run_model
+from tasks.evaluate.sandbox import isolation
+from tasks.evaluate.score import primary_metrics, task_metrics
+from tasks.generation import load_model, merge_adapter
+from tasks.io import write_json, write_jsonl
 from tasks.params import Params, load_params, step_parser
-from tasks.prompting import build_messages, render_prompt
 
-FRACTIONS = ("primary", "format_valid", "exact_match", "cell_valid", "syntax_valid", "pass@1")
-
-
-def eval_sample(records: list[dict], per_task: int) -> pd.DataFrame:
-    """The first `per_task` eval records of each task, by record id (stable across runs)."""
-    frame = pd.DataFrame(records).sort_values(["task", "record_id"])
-    if "method" not in frame:
-        frame["method"] = None
-    return frame.groupby("task").head(per_task).reset_index(drop=True)
-
-
-def load_eval_set(params: Params) -> tuple[list[dict], str]:
-    """The frozen eval set when it exists, else the current eval split; and which it is."""
-    frozen = Path(params.evaluate.frozen_eval)
-    if frozen.exists():
-        return read_jsonl(frozen), f"frozen ({frozen})"
-    split = params.build_dataset.eval
-    return read_jsonl(split), f"current eval split ({split}; no frozen set at {frozen})"
+FRACTIONS = (
+    "primary",
+    "format_valid",
+    "valid_at_n",
+    "exact_match",
+    "cell_valid",
+    "syntax_valid",
+    "pass@1",
+)
 
 
-def method_of(record: dict) -> str | None:
-    """The implement_method target named by a record (absent on other tasks and old records)."""
-    method = record.get("method")
-    return method if isinstance(method, str) and method else None
-
-
-def find_projects(frame: pd.DataFrame, params: Params) -> dict[str, Project]:
-    """Runnable projects (module + tests) by asset id for the sample's executable records."""
-    contents = read_parquet(params.identify_assets.contents)
-    roots = {
-        name: Path(source.path)
-        for name, source in params.identify_assets.sources.items()
-        if source.type in ("dir", "git")
-    }
-    assets = set(frame.loc[frame["task"].isin(EXECUTABLE_TASKS), "asset_id"])
-    found = {asset: find_project(contents, asset, roots) for asset in sorted(assets)}
-    return {asset: project for asset, project in found.items() if project is not None}
-
-
-def execution_scores(record: dict, outputs: list[str], project: Project, params: Params) -> dict:
-    """pass@k over the samples of one record, each run in the sandbox."""
-    step = params.evaluate.execution
-    limits = Limits(step.timeout_s, step.cpu_s, step.memory_mb, step.file_mb)
-    outcomes = [execute(project, record, output, limits) for output in outputs]
-    passed = sum(outcome.passed for outcome in outcomes)
-    return {
-        f"pass@{k}": pass_at_k(len(outputs), passed, k) for k in step.k if k <= len(outputs)
-    } | {"execution": outcomes[0].reason}
-
-
-def run_model(name: str, model, tokenizer, frame: pd.DataFrame, context: dict, params: Params):
-    """Answer losses, generations, scores and execution per record; regurgitation rate."""
-    system, step = params.prompt.system, params.evaluate
-    records = frame.to_dict("records")
-    max_len = params.build_dataset.max_record_tokens
-    examples = [encode(tokenizer, system, r, max_len) for r in records]
-    losses = answer_losses(model, examples, tokenizer.pad_token_id, step.batch_size)
-    prompts = [
-        render_prompt(tokenizer, build_messages(system, r["instruction"], r["input"]))
-        for r in records
-    ]
-    started = time.perf_counter()
-    outputs = generate(model, tokenizer, prompts, step.max_new_tokens, step.batch_size)
-    projects = context["projects"]
-    runnable = [
-        i
-        for i, r in enumerate(records)
-        if r["task"] in EXECUTABLE_TASKS and r["language"] == "python" and r["asset_id"] in projects
-    ]
-    samples = {i: [outputs[i]] for i in runnable}
-    if step.execution.samples > 1 and runnable:
-        drawn = sample_completions(
-            model, tokenizer, [prompts[i] for i in runnable], step.execution.samples,
-            step.execution.temperature, step.max_new_tokens, step.batch_size,
-        )  # fmt: skip
-        samples = dict(zip(runnable, drawn, strict=True))
-    seconds = time.perf_counter() - started
-    rows = []
-    for i, (record, output, loss) in enumerate(zip(records, outputs, losses, strict=True)):
-        row = {"model": name, "record_id": record["record_id"], "task": record["task"]}
-        row |= {"output": output, "answer_loss": loss}
-        row |= score_record(
-            record["task"], method_of(record), record["language"], record["output"], output
-        )
-        if i in samples:
-            row |= execution_scores(record, samples[i], projects[record["asset_id"]], params)
-        rows.append(row)
-    regurgitated = regurgitation(
-        model, tokenizer, context["train_sample"], system, step.regurgitation.prefix_tokens,
-        step.regurgitation.match_tokens, step.batch_size,
-    )  # fmt: skip
-    rate = sum(regurgitated) / len(regurgitated) if regurgitated else 0.0
-    print(f"{name}: {len(prompts)} generations in {seconds:.1f}s, regurgitation {rate:.2f}")
-    return rows, seconds, rate
+def headline(details: dict) -> dict:
+    """The figures `dvc metrics show` prints: per task base / tuned / delta and its interval."""
+    figures: dict = {}
+    for task, c in details["comparisons"]["base"].items():
+        figures[task] = {
+            "base": c["before"], "tuned": c["after"], "delta": c["delta"],
+            "low": c["low"], "high": c["high"], "n": c["n"],
+        }  # fmt: skip
+    base, tuned = details["base"]["overall"], details["tuned"]["overall"]
+    counts = details["verdicts"]
+    figures["overall"] = {
+        "primary_base": base.get("primary"), "primary_tuned": tuned.get("primary"),
+        "format_valid_base": base.get("format_valid"),
+        "format_valid_tuned": tuned.get("format_valid"),
+        "valid_at_n_tuned": tuned.get("valid_at_n"),
+        "answer_loss_base": base.get("answer_loss"), "answer_loss_tuned": tuned.get("answer_loss"),
+        "improved_tasks": counts["improved"], "tied_tasks": counts["tie"],
+        "regressed_tasks": counts["regressed"],
+    }  # fmt: skip
+    figures["overall"] = {k: v for k, v in figures["overall"].items() if v is not None}
+    figures["promoted"] = details["promotion"]["promoted"]
+    return figures
 
 
 def plot_rows(metrics: dict, task: str, models: list[str]) -> list[dict]:
@@ -126,52 +67,80 @@ def plot_rows(metrics: dict, task: str, models: list[str]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = step_parser("Step 4: evaluate base vs tuned (vs promoted).").parse_args(argv)
+    args = step_parser("Step 4: evaluate tuned (and promoted) against base.").parse_args(argv)
     params = load_params(args.params)
     step = params.evaluate
-    records, eval_set = load_eval_set(params)
-    sample_frame = eval_sample(records, step.max_records_per_task)
     model_dir = resolve(params.base_model)
     model, tokenizer = load_model(model_dir)
-    reg = step.regurgitation
-    context = {
-        "projects": find_projects(sample_frame, params),
-        "train_sample": sample_records(
-            read_jsonl(params.build_dataset.train), reg.samples,
-            reg.prefix_tokens + reg.match_tokens, tokenizer, reg.seed,
-        ),
-    }  # fmt: skip
-    sandbox = "unshare -n + socket guard" if network_namespace_available() else "socket guard"
-    print(f"eval set: {eval_set}; {len(context['projects'])} executable assets ({sandbox})")
-    results = {"base": run_model("base", model, tokenizer, sample_frame, context, params)}
+    eval_set = prepare_eval_set(params, tokenizer)
+    sandbox = isolation() or "no sandbox: Python records are not run"
+    print(
+        f"eval set: {eval_set.label}, {len(eval_set.frame)} records; "
+        f"{len(eval_set.projects)} executable assets ({sandbox}); budgets: "
+        + ", ".join(f"{t}={b.tokens}" for t, b in eval_set.budgets.items())
+    )
+    stored = read_base(params, eval_set)
+    if stored is None:
+        print(
+            f"base: {step.base_dir} holds no scores for this base model, eval set and settings "
+            "(`dvc repro evaluate_base` stores them): scoring it for this run only"
+        )
+        stored = evaluate_base(params, model, tokenizer, eval_set, store=False)
+    else:
+        print(f"base: stored scores reused ({step.base_dir})")
+    results = {"base": stored}
+    rates = {"base": regurgitation_rate(model, tokenizer, eval_set, params)}
     model = merge_adapter(model, Path(params.finetune.adapter_dir))
-    results["tuned"] = run_model("tuned", model, tokenizer, sample_frame, context, params)
+    results["tuned"] = run_model("tuned", model, tokenizer, eval_set, params)
+    rates["tuned"] = regurgitation_rate(model, tokenizer, eval_set, params)
     bundle = promoted_bundle_dir(params)
     if bundle is not None:
         model, tokenizer = load_model(model_dir, bundle / "adapter")
-        results["promoted"] = run_model("promoted", model, tokenizer, sample_frame, context, params)
+        results["promoted"] = run_model("promoted", model, tokenizer, eval_set, params)
+        rates["promoted"] = regurgitation_rate(model, tokenizer, eval_set, params)
 
-    scored = pd.DataFrame([row for rows, _, _ in results.values() for row in rows])
-    metrics = task_metrics(scored)
-    metrics["regurgitation"] = {name: round(rate, 4) for name, (_, _, rate) in results.items()}
-    metrics["generation_seconds"] = {name: round(s, 2) for name, (_, s, _) in results.items()}
-    decision = promotion_decision(metrics, step.gate)
-    metrics["promotion"] = {"promoted": decision["promoted"]}
-    write_json(step.metrics, metrics)
+    scored = pd.DataFrame([row for rows, _ in results.values() for row in rows])
+    details = task_metrics(scored)
+    details["regurgitation"] = rates
+    details["generation_seconds"] = {name: s["seconds"] for name, (_, s) in results.items()}
+    details["budgets"] = {t: vars(b) for t, b in eval_set.budgets.items()}
+    details["eval_set"] = {"label": eval_set.label, "sha256": eval_set.sha256}
+    primary = primary_metrics(scored)
+    against_base = compare_models(scored, primary, "base", "tuned", step.bootstrap)
+    against_promoted = loss = None
+    if "promoted" in results:
+        against_promoted = compare_models(scored, primary, "promoted", "tuned", step.bootstrap)
+        loss = compare_overall(scored, "answer_loss", "promoted", "tuned", step.bootstrap)
+    details["comparisons"] = {"base": {t: c.as_dict() for t, c in against_base.items()}}
+    if against_promoted is not None:
+        details["comparisons"]["promoted"] = {t: c.as_dict() for t, c in against_promoted.items()}
+        details["comparisons"]["promoted_answer_loss"] = loss.as_dict()
+    details["verdicts"] = count_verdicts(against_base)
+    decision = promotion_decision(
+        against_base, against_promoted, loss, details, step.gate, step.bootstrap.confidence
+    )
+    details["promotion"] = {"promoted": decision["promoted"]}
+    write_json(step.details, details)
+    write_json(step.metrics, headline(details))
     write_jsonl(
         step.generations, scored.astype(object).where(scored.notna(), None).to_dict("records")
     )
     models = list(results)
-    for task in metrics["tuned"]:
-        if task != "overall":
-            write_json(Path(step.plots_dir) / f"{task}.json", plot_rows(metrics, task, models))
-    write_report(step.report, render_report(sample_frame, scored, metrics, decision, eval_set))
-    write_json(step.promotion, decision | {"eval_set": eval_set, "promoted_bundle": str(bundle)})
-    for name in models:
-        summary = ", ".join(
-            f"{task}={v['primary']:.2f}" for task, v in metrics[name].items() if task != "overall"
+    for task in primary:
+        write_json(Path(step.plots_dir) / f"{task}.json", plot_rows(details, task, models))
+    write_report(
+        step.report, render_report(eval_set.frame, scored, details, decision, eval_set.label)
+    )
+    write_json(
+        step.promotion,
+        decision | {"eval_set": eval_set.label, "eval_set_sha256": eval_set.sha256,
+                    "promoted_bundle": str(bundle) if bundle else None},
+    )  # fmt: skip
+    for task, c in against_base.items():
+        print(
+            f"{task}: {primary[task]} base {c.before:.2f} -> tuned {c.after:.2f} "
+            f"({c.delta:+.2f}, CI {c.low:+.2f}..{c.high:+.2f}, n={c.n}): {c.verdict}"
         )
-        print(f"{name} (primary metric): {summary}")
     verdict = "promoted" if decision["promoted"] else "not promoted"
     print(f"promotion: {verdict} ({decision['reasons'][0]})")
 

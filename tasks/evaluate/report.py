@@ -4,55 +4,63 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tasks.evaluate.compare import IMPROVED, REGRESSED, TIE, Comparison, describe
 from tasks.io import atomic_path
 from tasks.params import GateThresholds
 
 
-def _beats_base(task: str, tuned: dict, base: dict, loss_tiebreak: bool) -> str | None:
-    """None when tuned beats base on the task's primary metric, else the reason it does not."""
-    name = tuned["primary_metric"]
-    if tuned["primary"] > base["primary"]:
-        return None
-    if tuned["primary"] == base["primary"] and loss_tiebreak:
-        if tuned.get("answer_loss", 0) < base.get("answer_loss", 0):
-            return None
-        return (
-            f"{task}: {name} tied at {tuned['primary']:.2f} and answer loss did not improve "
-            f"({base.get('answer_loss', 0):.3f} -> {tuned.get('answer_loss', 0):.3f})"
-        )
-    return f"{task}: tuned {name} {tuned['primary']:.2f} does not beat base {base['primary']:.2f}"
-
-
-def promotion_decision(metrics: dict, gate: GateThresholds) -> dict:
-    """Promote when tuned beats base on every task, keeps up with the promoted model, and
-    regurgitates under the ceiling; every failed check is a reason, then what was checked."""
+def promotion_decision(
+    against_base: dict[str, Comparison],
+    against_promoted: dict[str, Comparison] | None,
+    loss_against_promoted: Comparison | None,
+    metrics: dict,
+    gate: GateThresholds,
+    confidence: float,
+) -> dict:
+    """Promote when tuned improves on enough tasks (interval above zero) and on none is worse
+    than base, keeps up with the promoted model on every primary metric and the answer loss,
+    and regurgitates under the ceiling; every failed check is a reason, then what was checked."""
     failures, notes = [], []
-    tasks = [task for task in metrics["tuned"] if task != "overall"]
-    for task in tasks:
-        failure = _beats_base(
-            task, metrics["tuned"][task], metrics["base"][task], gate.loss_tiebreak
-        )
-        if failure:
-            failures.append(failure)
-    promoted = metrics.get("promoted")
-    if promoted is None:
-        notes.append("no promoted model yet: regression check against it skipped")
+    primary = {task: metrics["tuned"][task]["primary_metric"] for task in against_base}
+    improved = [t for t, c in against_base.items() if c.verdict == IMPROVED]
+    tied = [t for t, c in against_base.items() if c.verdict == TIE]
+    for task, c in against_base.items():
+        if c.verdict == REGRESSED:
+            failures.append(
+                f"{task}: tuned is worse than base, {describe(c, primary[task], confidence)}"
+            )
+    summary = (
+        f"tuned improves on {len(improved)} of {len(against_base)} tasks against base "
+        f"(interval above zero: {', '.join(improved) or 'none'}; tied: {', '.join(tied) or 'none'})"
+    )
+    if len(improved) < gate.min_improved_tasks:
+        failures.append(f"{summary}; the gate needs {gate.min_improved_tasks}")
     else:
-        for task in tasks:
-            before, now = promoted[task]["primary"], metrics["tuned"][task]["primary"]
-            if now < before - gate.tolerance:
+        notes.append(summary)
+    if against_promoted is None:
+        notes.append("no promoted model yet: comparison against it skipped")
+    else:
+        for task, c in against_promoted.items():
+            if c.verdict == REGRESSED or c.delta < -gate.tolerance:
                 failures.append(
-                    f"{task}: {metrics['tuned'][task]['primary_metric']} {now:.2f} regressed "
-                    f"beyond tolerance {gate.tolerance} from the promoted model's {before:.2f}"
+                    f"{task}: worse than the promoted model, "
+                    f"{describe(c, primary[task], confidence)} (tolerance {gate.tolerance})"
                 )
-        notes.append(f"no task regressed beyond {gate.tolerance} against the promoted model")
+        if loss_against_promoted is not None and loss_against_promoted.delta > gate.loss_tolerance:
+            failures.append(
+                "answer loss rose against the promoted model, "
+                f"{describe(loss_against_promoted, 'mean answer loss', confidence)} "
+                f"(tolerance {gate.loss_tolerance})"
+            )
+        else:
+            notes.append(
+                "kept up with the promoted model on every primary metric and the answer loss"
+            )
     rate = metrics.get("regurgitation", {}).get("tuned")
     if rate is not None and rate > gate.max_regurgitation:
         failures.append(f"regurgitation {rate:.2f} is above the ceiling {gate.max_regurgitation}")
     elif rate is not None:
         notes.append(f"regurgitation {rate:.2f} is within the ceiling {gate.max_regurgitation}")
-    if not failures:
-        notes.insert(0, f"tuned beats base on the primary metric of all {len(tasks)} tasks")
     return {"promoted": not failures, "reasons": failures + notes, "failures": failures}
 
 
@@ -62,18 +70,27 @@ def _example(output: str, limit: int = 600) -> str:
 
 
 def _metric_table(metrics: dict, models: list[str]) -> list[str]:
+    against_base = metrics.get("comparisons", {}).get("base", {})
     lines = [
-        "| task | primary metric | " + " | ".join(models) + " | answer loss | chrF | records |",
-        "| --- | --- | " + " | ".join("---" for _ in models) + " | --- | --- | --- |",
+        "| task | n | primary metric | "
+        + " | ".join(models)
+        + " | tuned - base (95% CI) | verdict | format validity raw / @N | answer loss |",
+        "| --- | --- | --- | " + " | ".join("---" for _ in models) + " | --- | --- | --- | --- |",
     ]
     for task, tuned in metrics["tuned"].items():
         if task == "overall":
             continue
         values = " | ".join(f"{metrics[m][task]['primary']:.2f}" for m in models)
         losses = " → ".join(f"{metrics[m][task].get('answer_loss', 0):.3f}" for m in models)
-        chrf = " → ".join(f"{metrics[m][task].get('chrf', 0):.1f}" for m in models)
+        c = against_base.get(task)
+        delta = f"{c['delta']:+.2f} ({c['low']:+.2f}..{c['high']:+.2f})" if c else "-"
+        at_n = tuned.get("valid_at_n")
+        validity = f"{tuned.get('format_valid', 0):.2f} / " + (
+            f"{at_n:.2f}" if at_n is not None else "-"
+        )
         lines.append(
-            f"| {task} | {tuned['primary_metric']} | {values} | {losses} | {chrf} | {tuned['n']} |"
+            f"| {task} | {c['n'] if c else tuned['n']} | {tuned['primary_metric']} | {values} | "
+            f"{delta} | {c['verdict'] if c else '-'} | {validity} | {losses} |"
         )
     return lines
 

@@ -7,7 +7,9 @@ Primary metric per task (what the promotion gate compares):
 - implement_method, write_test: pass@1 over records that can run against tests, else
   syntax_valid (Python ast, Java tree-sitter without ERROR / MISSING nodes).
 answer_loss (teacher-forced cross-entropy of the reference answer) moves before the strict
-validators do on a small model; the gate uses it only to break a tie of the primary metric.
+validators do on a small model; the gate compares it against the promoted model.
+valid_at_n is format validity after up to N validate-and-resample tries (evaluate.resample):
+reported beside format_valid, never instead of it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ PRIMARY = {
 # Averaged per task and model; a task's value is absent when no record of it has the score.
 METRICS = (
     "format_valid", "exact_match", "answer_loss", "bleu", "chrf", "cell_valid",
-    "restful_violations_per_table", "ac_count", "syntax_valid", "pass@1",
+    "restful_violations_per_table", "ac_count", "syntax_valid", "pass@1", "valid_at_n", "tries",
 )  # fmt: skip
 _CELL = re.compile(r"row \d+, column ")
 _JAVA = Parser(Language(tree_sitter_java.language()))
@@ -106,25 +108,31 @@ def primary_metric(task: str, frame: pd.DataFrame) -> str:
     return PRIMARY.get(task, "format_valid")
 
 
+def primary_metrics(scored: pd.DataFrame) -> dict[str, str]:
+    """{task: primary metric}, decided over every model's rows so that all compare alike."""
+    return {str(task): primary_metric(str(task), rows) for task, rows in scored.groupby("task")}
+
+
 def task_metrics(scored: pd.DataFrame) -> dict:
     """{model: {task: {metric: value, primary, primary_metric, n}}} plus an overall mean."""
     metrics: dict[str, dict] = {}
     names = [name for name in METRICS if name in scored]
     names += sorted(c for c in scored if c.startswith("pass@") and c not in names)
+    primary = primary_metrics(scored)
     for model, frame in scored.groupby("model"):
         metrics[model] = {}
         for task, rows in frame.groupby("task"):
             values = rows[names].astype(float).mean()
             entry = {k: round(float(v), 4) for k, v in values.items() if pd.notna(v)}
-            primary = primary_metric(str(task), rows)
-            entry |= {"n": len(rows), "primary_metric": primary, "primary": entry.get(primary, 0.0)}
+            name = primary[str(task)]
+            entry |= {"n": len(rows), "primary_metric": name, "primary": entry.get(name, 0.0)}
             if "pass@1" in rows:
                 entry["executed"] = int(rows["pass@1"].notna().sum())
             metrics[model][task] = entry
         tasks = list(metrics[model].values())
         metrics[model]["overall"] = {
             name: round(sum(t[name] for t in tasks) / len(tasks), 4)
-            for name in ("primary", "format_valid", "exact_match", "answer_loss")
+            for name in ("primary", "format_valid", "valid_at_n", "exact_match", "answer_loss")
             if all(name in t for t in tasks)
         }
     return metrics

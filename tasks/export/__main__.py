@@ -7,6 +7,7 @@ optionally a merged model, and a manifest with the sha256 of every file.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -32,14 +33,17 @@ def bundle_version(params: Params, adapter_dir: Path) -> str:
     return f"{params.base_model.name}-lora-{digest.hexdigest()[:12]}"
 
 
-def write_manifest(bundle: Path, version: str, base_model: str, promoted: bool) -> dict:
-    """manifest.json: the version and the sha256 of every other file of the bundle."""
+def write_manifest(
+    bundle: Path, version: str, base_model: str, promoted: bool, lineage: dict | None = None
+) -> dict:
+    """manifest.json: the version, how it was judged, and the sha256 of every other file."""
     files = {
         p.relative_to(bundle).as_posix(): sha256_file(p)
         for p in sorted(bundle.rglob("*"))
         if p.is_file() and p.name != MANIFEST
     }
-    manifest = {"version": version, "base_model": base_model, "promoted": promoted, "files": files}
+    manifest = {"version": version, "base_model": base_model, "promoted": promoted}
+    manifest |= (lineage or {}) | {"files": files}
     write_json(bundle / MANIFEST, manifest)
     return manifest
 
@@ -68,12 +72,27 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
             "instructions": all_instructions(),
         },
     )
-    metrics = read_json(params.evaluate.metrics)
+    metrics = read_json(params.evaluate.details)
     decision = read_json(params.evaluate.promotion)
     (bundle / "MODEL_CARD.md").write_text(model_card(params, version, metrics, decision))
     write_json(bundle / "autodev.json", autodev_config(params.serve, version))
     (bundle / "IDE.md").write_text(ide_readme(params.serve, version))
-    return write_manifest(bundle, version, params.base_model.name, decision["promoted"])
+    experiment = experiment_name()
+    compared = decision.get("promoted_bundle")
+    lineage = {
+        "gate_passed": decision["promoted"],
+        "experiment": experiment,  # set: a candidate; only the main line moves the pointer
+        "compared_with": Path(compared).name if compared else None,
+        "eval_set_sha256": decision.get("eval_set_sha256"),
+    }
+    promoted = decision["promoted"] and experiment is None
+    return write_manifest(bundle, version, params.base_model.name, promoted, lineage)
+
+
+def experiment_name() -> str | None:
+    """The experiment this run belongs to: `dvc exp run` sets DVC_EXP_NAME, the flywheel flow
+    with --experiment sets LLMOPS_EXPERIMENT; None on the main line."""
+    return os.environ.get("DVC_EXP_NAME") or os.environ.get("LLMOPS_EXPERIMENT") or None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,8 +100,17 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     bundle = Path(params.export.bundle_dir)
     manifest = assemble_bundle(params, bundle, resolve(params.base_model))
-    version, promoted = manifest["version"], manifest["promoted"]
+    version, promoted, experiment = (
+        manifest["version"],
+        manifest["promoted"],
+        manifest["experiment"],
+    )
     print(f"bundle {version} at {bundle} ({len(manifest['files'])} files, promoted={promoted})")
+    if manifest["gate_passed"] and experiment:
+        print(
+            f"experiment {experiment}: {version} passed the gate and is published as a candidate; "
+            f"the promoted model is unchanged (`python -m tasks.export.promote {version}`)"
+        )
     publish(bundle, params.export.registry_dir, promote=promoted)
     print(f"registry {params.export.registry_dir}: published {version}, promoted={promoted}")
     if params.export.s3.bucket:

@@ -56,13 +56,19 @@ def model_card(params: Params, version: str, metrics: dict, decision: dict) -> s
         f"micro-batch {step.micro_batch_size}, lr {step.learning_rate}, seed {step.seed}",
         f"- Promotion: {verdict}: {' '.join(decision['reasons'])}",
         "",
-        "| task | format valid, base | tuned | answer loss, base | tuned |",
-        "| --- | --- | --- | --- | --- |",
+        "| task | n | primary metric | base | tuned | tuned - base (95% CI) | verdict | "
+        "format valid, base | tuned | answer loss, base | tuned |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    against_base = metrics.get("comparisons", {}).get("base", {})
     for task, tuned in metrics["tuned"].items():
-        base_metrics = metrics["base"][task]
+        if task == "overall" or task not in against_base:
+            continue
+        base_metrics, c = metrics["base"][task], against_base[task]
         lines.append(
-            f"| {task} | {base_metrics['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
+            f"| {task} | {c['n']} | {tuned['primary_metric']} | {c['before']:.2f} | "
+            f"{c['after']:.2f} | {c['delta']:+.2f} ({c['low']:+.2f}..{c['high']:+.2f}) | "
+            f"{c['verdict']} | {base_metrics['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
             f"{base_metrics['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
         )
     lines += [

@@ -54,25 +54,36 @@ def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) 
 
 
 def task_balanced_batches(
-    examples: list[Example], batch_size: int, seed: int, window: int = 8
+    examples: list[Example],
+    batch_size: int,
+    seed: int,
+    window: int = 8,
+    weights: dict[str, float] | None = None,
 ) -> list[list[int]]:
     """Batches that visit every task equally often (small tasks cycle), length-grouped locally.
 
     Tasks take turns example by example, so a short run sees as many user stories as methods;
-    within windows of `window` batches, examples are sorted by length to keep padding low.
+    `weights` scale a task's turns (0.5: every other turn, 2: two examples a turn). Within
+    windows of `window` batches, examples are sorted by length to keep padding low.
     """
     rng = random.Random(seed)
+    weights = weights or {}
     by_task: dict[str, list[int]] = {}
     for index, example in enumerate(examples):
         by_task.setdefault(example.task, []).append(index)
     for indices in by_task.values():
         rng.shuffle(indices)
     longest = max(len(indices) for indices in by_task.values())
-    order = [
-        indices[turn % len(indices)]
-        for turn in range(longest)
-        for _, indices in sorted(by_task.items())
-    ]
+    credit = dict.fromkeys(by_task, 0.0)
+    drawn = dict.fromkeys(by_task, 0)
+    order = []
+    for _turn in range(longest):
+        for task, indices in sorted(by_task.items()):
+            credit[task] += weights.get(task, 1.0)
+            while credit[task] >= 1:
+                order.append(indices[drawn[task] % len(indices)])
+                drawn[task] += 1
+                credit[task] -= 1
     span = batch_size * window
     batches = []
     for start in range(0, len(order), span):

@@ -165,9 +165,12 @@ def train(
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=params.learning_rate
     )
-    make_batches = (
-        task_balanced_batches if params.task_sampling == "balanced" else length_grouped_batches
-    )
+
+    def make_batches(examples: list[Example], size: int, seed: int) -> list[list[int]]:
+        if params.task_sampling == "natural":
+            return length_grouped_batches(examples, size, seed)
+        return task_balanced_batches(examples, size, seed, weights=params.task_weights)
+
     steps = total_steps(params, len(make_batches(examples, params.micro_batch_size, 0)), world)
     scheduler = get_scheduler(
         params.lr_scheduler,

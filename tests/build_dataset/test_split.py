@@ -53,3 +53,18 @@ def test_given_feedback_and_teacher_records_when_split_then_only_assets_decide_a
     assert frame.loc[frame["record_id"] == "fb", "split"].item() == "train"
     assert len(rejects) == len(eval_groups)  # one teacher answer per eval group, dropped
     assert all(r.reason.startswith("teacher_in_eval: group ") for r in rejects)
+
+
+def test_given_min_eval_when_split_then_small_tasks_get_that_many_and_code_every_language():
+    rows = [("story", [f"s{i}"], "en") for i in range(30)]
+    rows += [("implement_method", [f"j{i}"], "java") for i in range(40)]
+    rows += [("implement_method", [f"p{i // 2}"], "python") for i in range(16)]
+    records = pd.DataFrame(rows, columns=["task", "assets", "language"])
+    records["group"] = asset_groups(records["assets"])
+
+    records["split"] = assign_splits(records, 0.1, seed=3, min_eval=10)
+
+    evals = records[records["split"] == "eval"]
+    assert (evals["task"] == "story").sum() >= 10  # 10 % alone would give 3
+    code = evals[evals["task"] == "implement_method"]["language"].value_counts()
+    assert code["java"] >= 7 and code["python"] >= 2 and code.sum() >= 10

@@ -1,58 +1,71 @@
 import pandas as pd
 
+from tasks.evaluate.compare import IMPROVED, REGRESSED, TIE, Comparison
 from tasks.evaluate.report import promotion_decision, render_report
 from tasks.params import GateThresholds
 
-GATE = GateThresholds(tolerance=0.05, max_regurgitation=0.5, loss_tiebreak=True)
+GATE = GateThresholds(min_improved_tasks=2, tolerance=0.05, loss_tolerance=0.02,
+                      max_regurgitation=0.5)  # fmt: skip
 
 
-def side(values: dict[str, float], loss: float = 1.0) -> dict:
-    out = {
-        task: {"primary": v, "primary_metric": "format_valid", "answer_loss": loss, "n": 1}
-        for task, v in values.items()
-    }
-    return out | {"overall": {"primary": sum(values.values()) / len(values)}}
+def cmp(delta: float, verdict: str, n: int = 10) -> Comparison:
+    low, high = (delta - 0.1, delta + 0.1) if verdict != TIE else (-0.1, 0.1 + delta)
+    return Comparison(n, 0.2, 0.2 + delta, delta, low, high, verdict)
 
 
-def test_given_tuned_better_on_every_task_when_gated_then_promoted_with_the_checks_listed():
-    metrics = {"base": side({"a": 0.2, "b": 0.5}), "tuned": side({"a": 0.6, "b": 0.7})}
-    metrics["regurgitation"] = {"tuned": 0.1}
-    decision = promotion_decision(metrics, GATE)
+def details(tasks: list[str], rate: float = 0.1) -> dict:
+    tuned = {t: {"primary": 0.5, "primary_metric": "format_valid", "n": 10} for t in tasks}
+    return {"tuned": tuned, "regurgitation": {"tuned": rate}}
+
+
+def test_given_enough_tasks_improved_and_none_worse_when_gated_then_promoted():
+    against_base = {"a": cmp(0.4, IMPROVED), "b": cmp(0.3, IMPROVED), "c": cmp(0.0, TIE)}
+    decision = promotion_decision(against_base, None, None, details(["a", "b", "c"]), GATE, 0.95)
     assert decision["promoted"] and decision["failures"] == []
+    assert (
+        "improves on 2 of 3 tasks" in decision["reasons"][0] and "tied: c" in decision["reasons"][0]
+    )
     assert any("no promoted model yet" in reason for reason in decision["reasons"])
 
 
-def test_given_a_task_not_beating_base_when_gated_then_not_promoted_and_the_task_is_named():
+def test_given_only_ties_when_gated_then_not_promoted_and_never_called_better():
+    against_base = {"a": cmp(0.0, TIE), "b": cmp(0.1, TIE)}
+    decision = promotion_decision(against_base, None, None, details(["a", "b"]), GATE, 0.95)
+    assert not decision["promoted"]
+    assert "improves on 0 of 2 tasks" in decision["failures"][0]
+    assert not any("beats" in reason for reason in decision["reasons"])
+
+
+def test_given_a_task_worse_than_base_when_gated_then_it_is_named():
+    against_base = {"a": cmp(0.4, IMPROVED), "b": cmp(0.3, IMPROVED), "c": cmp(-0.3, REGRESSED)}
+    decision = promotion_decision(against_base, None, None, details(["a", "b", "c"]), GATE, 0.95)
+    assert not decision["promoted"] and decision["failures"][0].startswith("c: tuned is worse")
+
+
+def test_given_a_promoted_model_when_tuned_loses_on_loss_or_a_metric_then_not_promoted():
+    against_base = {"a": cmp(0.4, IMPROVED), "b": cmp(0.3, IMPROVED)}
+    same = {"a": cmp(0.0, TIE), "b": cmp(0.0, TIE)}
+    worse_loss = Comparison(20, 1.47, 1.81, 0.34, 0.25, 0.43, IMPROVED)  # loss went up
+    decision = promotion_decision(against_base, same, worse_loss, details(["a", "b"]), GATE, 0.95)
+    assert not decision["promoted"] and "answer loss rose" in decision["failures"][0]
+
+    dropped = {"a": cmp(-0.2, TIE), "b": cmp(0.0, TIE)}
+    better_loss = Comparison(20, 1.47, 1.40, -0.07, -0.1, -0.04, REGRESSED)
     decision = promotion_decision(
-        {"base": side({"a": 0.2, "b": 0.5}), "tuned": side({"a": 0.9, "b": 0.4})}, GATE
+        against_base, dropped, better_loss, details(["a", "b"]), GATE, 0.95
     )
-    assert not decision["promoted"] and decision["reasons"][0].startswith("b: tuned")
+    assert not decision["promoted"] and decision["failures"][0].startswith(
+        "a: worse than the promoted"
+    )
 
 
-def test_given_a_tie_when_gated_then_only_a_lower_answer_loss_breaks_it():
-    tied_better = {"base": side({"a": 0.0}, loss=2.0), "tuned": side({"a": 0.0}, loss=1.5)}
-    tied_worse = {"base": side({"a": 0.0}, loss=1.5), "tuned": side({"a": 0.0}, loss=2.0)}
-    assert promotion_decision(tied_better, GATE)["promoted"]
-    assert "tied" in promotion_decision(tied_worse, GATE)["reasons"][0]
-    strict = GATE.model_copy(update={"loss_tiebreak": False})
-    assert not promotion_decision(tied_better, strict)["promoted"]
+def test_given_regurgitation_above_the_ceiling_when_gated_then_not_promoted():
+    against_base = {"a": cmp(0.4, IMPROVED), "b": cmp(0.3, IMPROVED)}
+    decision = promotion_decision(against_base, None, None, details(["a", "b"], 0.8), GATE, 0.95)
+    assert any("above the ceiling" in f for f in decision["failures"])
 
 
-def test_given_a_promoted_model_or_regurgitation_when_gated_then_both_limits_apply():
-    metrics = {
-        "base": side({"a": 0.1}),
-        "tuned": side({"a": 0.5}),
-        "promoted": side({"a": 0.7}),
-        "regurgitation": {"tuned": 0.8},
-    }
-    failures = promotion_decision(metrics, GATE)["failures"]
-    assert any("regressed beyond tolerance" in f for f in failures)
-    assert any("above the ceiling" in f for f in failures)
-    metrics |= {"promoted": side({"a": 0.53}), "regurgitation": {"tuned": 0.0}}
-    assert promotion_decision(metrics, GATE)["promoted"]
-
-
-def test_given_scored_rows_when_reported_then_best_and_worst_examples_appear_per_task():
+def test_given_scored_rows_when_reported_then_intervals_and_best_and_worst_examples_appear():
     sample = pd.DataFrame({"record_id": ["r1", "r2"], "output": ["REF1", "REF2"]})
     scored = pd.DataFrame(
         [
@@ -62,8 +75,12 @@ def test_given_scored_rows_when_reported_then_best_and_worst_examples_appear_per
              "format_valid": False, "problems": "line 1: nope", "chrf": 5.0},
         ]
     )  # fmt: skip
-    metrics = {"base": side({"a": 0.0}), "tuned": side({"a": 0.5}), "regurgitation": {}}
-    decision = promotion_decision(metrics, GATE)
+    side = {"a": {"primary": 0.5, "primary_metric": "format_valid", "n": 2, "format_valid": 0.5,
+                  "answer_loss": 1.0}}  # fmt: skip
+    metrics = {"base": side, "tuned": side, "regurgitation": {},
+               "comparisons": {"base": {"a": cmp(0.5, IMPROVED, n=2).as_dict()}}}  # fmt: skip
+    decision = {"promoted": True, "reasons": ["checked"]}
     text = render_report(sample, scored, metrics, decision, "frozen (evalsets/x.jsonl)")
     assert text.index("**Best**") < text.index("GOOD") < text.index("**Worst**") < text.index("BAD")
     assert "invalid (line 1: nope)" in text and "Promotion: promoted" in text
+    assert "+0.50 (+0.40..+0.60) | improved" in text

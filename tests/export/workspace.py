@@ -12,9 +12,14 @@ TASKS = ("write_test", "implement_method")
 
 
 def metrics() -> dict:
-    """A metrics.json in step 4's shape."""
-    side = {task: {"format_valid": 0.5, "answer_loss": 2.0} for task in (*TASKS, "overall")}
-    return {"base": side, "tuned": side}
+    """A details.json in step 4's shape."""
+    side = {
+        task: {"format_valid": 0.5, "answer_loss": 2.0, "primary": 0.5, "primary_metric": "pass@1"}
+        for task in (*TASKS, "overall")
+    }
+    tie = {"n": 10, "before": 0.5, "after": 0.5, "delta": 0.0, "low": -0.1, "high": 0.1,
+           "verdict": "tie"}  # fmt: skip
+    return {"base": side, "tuned": side, "comparisons": {"base": dict.fromkeys(TASKS, tie)}}
 
 
 def build_workspace(root: Path, model_cache: Path, overrides: dict | None = None) -> Path:
@@ -36,7 +41,7 @@ def build_workspace(root: Path, model_cache: Path, overrides: dict | None = None
     # Random (not zero) LoRA B matrices, so the adapter really changes the outputs.
     config = LoraConfig(r=4, lora_alpha=8, target_modules="all-linear", init_lora_weights=False)
     get_peft_model(model, config).save_pretrained(root / params.finetune.adapter_dir)
-    write_json(root / params.evaluate.metrics, metrics())
+    write_json(root / params.evaluate.details, metrics())
     write_json(root / params.evaluate.promotion, {"promoted": True, "reasons": ["test run"]})
     return root
 
