@@ -25,28 +25,29 @@ run: install bubblewrap  ## install, provision the base model, run all six steps
 test: install chromium bubblewrap  ## the full test suite (unit + integration on the tiny model + real base model)
 	$(PY) -m pytest
 
-# Debian's chromium for the Prefect UI test (tests/flows/test_local_stack.py), installed only
-# when missing; without it that test is skipped and says why.
-.PHONY: chromium
+# Debian packages installed only when missing, with apt-get where there is one:
+# $(call apt_package,<binary>,<package>,<what it is for>,<what happens without it>)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+define apt_package
+	@if [ -x $(1) ]; then :; \
 	elif command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the Prefect UI test"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null \
-		|| echo "chromium could not be installed: the Prefect UI test will be skipped"; \
-	else echo "no apt-get here to install chromium: the Prefect UI test will be skipped"; fi
+		echo "installing Debian's $(2) $(3)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(2) >/dev/null \
+		|| echo "$(2) could not be installed: $(4)"; \
+	else echo "no apt-get here to install $(2): $(4)"; fi
+endef
 
-# Debian's bubblewrap: evaluation runs generated code only inside it (tasks/evaluate/sandbox.py).
-# Without it the Python records are recorded as `not run: no sandbox` and the sandbox tests skip.
+# chromium for the Prefect UI test (tests/flows/test_local_stack.py); without it that test is
+# skipped and says why.
+.PHONY: chromium
+chromium:
+	$(call apt_package,/usr/bin/chromium,chromium,for the Prefect UI test,the Prefect UI test will be skipped)
+
+# bubblewrap: evaluation runs generated code only inside it (tasks/evaluate/sandbox.py). Without
+# it the Python records are recorded as `not run: no sandbox` and the sandbox tests skip.
 .PHONY: bubblewrap
 bubblewrap:
-	@if [ -x /usr/bin/bwrap ]; then :; \
-	elif command -v apt-get >/dev/null; then \
-		echo "installing Debian's bubblewrap for the evaluation sandbox"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap >/dev/null \
-		|| echo "bubblewrap could not be installed: generated code will not be executed"; \
-	else echo "no apt-get here to install bubblewrap: generated code will not be executed"; fi
+	$(call apt_package,/usr/bin/bwrap,bubblewrap,for the evaluation sandbox,generated code will not be executed)
 
 install: $(STAMP)
 

@@ -19,20 +19,15 @@ from tasks.identify_assets.scan import scan_source
 from tasks.identify_assets.sources import iter_source
 from tasks.params import DirSource, S3Source
 from tests.security.hostile import alias_bomb, deadline, deep_yaml, spec_with_ref
-from tests.support import REPO
+from tests.support import REPO, moto_s3
 
 BUCKET = "hostile-assets"
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_s3() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

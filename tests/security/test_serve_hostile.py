@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tasks.io import read_json
 from tests.identify_assets.planted import planted_corpus
-from tests.serve.server import free_port, served_params
+from tests.serve.server import engine_server
 
 pytestmark = pytest.mark.slow  # loads the tiny model once for the module
 
@@ -23,35 +19,6 @@ OLD_ANSWER = {"id": "chatcmpl-old", "model_version": "m0", "task": "write_test",
               "prompt": [{"role": "user", "content": "hi"}], "completion": "ok",
               "latency_ms": 5.0, "client": "api", "user": "a" * 64}  # fmt: skip
 BROKEN_ANSWER = {"id": "chatcmpl-damaged"}  # a hand-edited row: the fields feedback needs gone
-
-
-@contextmanager
-def real_server(root: Path, state: Path) -> Iterator[tuple[str, object]]:
-    """The app on a real uvicorn in a thread; yields (base URL, engine)."""
-    import uvicorn
-
-    from tasks.export.registry import promoted_bundle
-    from tasks.serve.app import create_app
-    from tasks.serve.engine import Engine
-    from tasks.serve.store import FeedbackStore
-
-    params = served_params(root, state)
-    base_dir = Path(read_json(root / params.base_model.descriptor)["path"])
-    engine = Engine(promoted_bundle(root / params.export.registry_dir), base_dir)
-    store = FeedbackStore(Path(params.serve.answers), Path(params.serve.inbox))
-    app = create_app(engine, store, params.serve, None)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", engine
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        store.close()
 
 
 def torn_state(state: Path) -> None:
@@ -68,7 +35,7 @@ def torn_state(state: Path) -> None:
 def server(tiny_export, tmp_path_factory):
     state = tmp_path_factory.mktemp("hostile-serve")
     torn_state(state)
-    with real_server(tiny_export, state) as (url, engine):
+    with engine_server(tiny_export, state) as (url, engine):
         yield url, engine, state
 
 

@@ -37,8 +37,10 @@ def served_params(root: Path, state: Path) -> Params:
 
 
 @contextmanager
-def thread_server(root: Path, state: Path, api_key: str | None = None) -> Iterator[str]:
-    """Serve the workspace's promoted bundle from a thread; yield the base URL (.../v1)."""
+def engine_server(
+    root: Path, state: Path, api_key: str | None = None
+) -> Iterator[tuple[str, object]]:
+    """Serve the workspace's promoted bundle from a thread; yield (base URL, engine)."""
     import uvicorn
 
     from tasks.serve.app import create_app
@@ -57,11 +59,18 @@ def thread_server(root: Path, state: Path, api_key: str | None = None) -> Iterat
     while not server.started:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}/v1"
+        yield f"http://127.0.0.1:{port}", engine
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@contextmanager
+def thread_server(root: Path, state: Path, api_key: str | None = None) -> Iterator[str]:
+    """Serve the workspace's promoted bundle from a thread; yield the base URL (.../v1)."""
+    with engine_server(root, state, api_key) as (url, _engine):
+        yield f"{url}/v1"
 
 
 def start_subprocess(root: Path, port: int) -> subprocess.Popen:
