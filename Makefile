@@ -56,7 +56,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned: the local CPU wheel, never a CUDA build from the registry
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -70,6 +70,17 @@ repro: install check-params  ## the same DAG without Prefect
 .PHONY: check-params
 check-params:  ## validate params.yaml (schema, no key written twice)
 	$(PY) -m tasks.params --check
+
+# Several DVC experiments (finetune.max_steps = each count); writes docs/learning-curve.{json,png}.
+.PHONY: learning-curve
+learning-curve: install  ## the default fine-tune at 28, 56 and 112 steps against the base (dvc exp)
+	$(PY) benchmarks/learning_curve.py
+
+# Steps 1-2 and their gates, prerequisites included: through DVC on params.yaml, or directly
+# on another params file (make dataset PARAMS=my-params.yaml).
+.PHONY: dataset
+dataset: install  ## identify assets + build the dataset, up to the dataset gate
+	$(PY) -m flows.dataset $(if $(PARAMS),--params $(PARAMS))
 
 summary: install
 	$(PY) -m tasks.summary

@@ -27,10 +27,13 @@ def gate_table(result: dict) -> list[dict]:
             "column": failure["column"],
             "offending rows": failure["unexpected_count"],
             "observed": str(failure["observed"]),
+            # the step's own account: which task, how many records, which threshold
+            "what is wrong": "; ".join(failure.get("details", [])),
         }
         for failure in result["failures"]
     ]
-    return rows or [{"expectation": "all", "column": "", "offending rows": 0, "observed": "met"}]
+    met = {"expectation": "all", "column": "", "offending rows": 0, "observed": "met"}
+    return rows or [met | {"what is wrong": ""}]
 
 
 def publish_gate(report: Path, stage: str) -> None:

@@ -4,8 +4,10 @@ Each gate is a DVC stage of its own (`python -m tasks.gates <gate>`), so `dvc da
 Prefect UI both show it. The step that owns the data builds the frame to check (a module-level
 `gate_input(params)` function); suites are JSON files in `expectations/<gate>.json` and may
 reference thresholds from params.yaml as `{"$PARAMETER": "<name>"}`. A failing gate writes a
-JSON result and Data Docs HTML, prints each failed expectation with sample offending rows,
-and exits non-zero so `dvc repro` (and the Prefect task) stops.
+JSON result and Data Docs HTML, prints each failed expectation with sample offending rows
+and, where the step explains it (`GateInput.explain`), what is wrong in the step's own terms
+(which task, how many records, which threshold), and exits non-zero so `dvc repro` (and the
+Prefect task) stops. A missing input is named with the command that makes it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import importlib
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from tasks.io import write_json
-from tasks.params import Params, load_params, step_parser
+from tasks.params import Params, ParamsError, load_params, step_parser
+from tasks.prerequisites import missing_message
 
 GATE_BUILDERS = {
     "assets": "tasks.identify_assets.gate",
@@ -38,6 +42,9 @@ class GateInput:
     frame: pd.DataFrame
     id_columns: list[str]
     parameters: dict[str, Any] = field(default_factory=dict)
+    # (expectation type, column) of a failed expectation -> lines saying what is wrong in the
+    # step's terms: aggregate expectations (a minimum, a set of values) name no rows otherwise.
+    explain: Callable[[str, str | None], list[str]] | None = None
 
 
 @dataclass
@@ -47,13 +54,15 @@ class Failure:
     observed: Any
     unexpected_count: int | None
     sample_rows: list[dict[str, Any]]
+    details: list[str] = field(default_factory=list)  # the step's account (GateInput.explain)
 
     def describe(self) -> str:
         target = f" on column '{self.column}'" if self.column else ""
         count = f", {self.unexpected_count} offending rows" if self.unexpected_count else ""
         observed = "" if self.observed is None else f", observed {self.observed!r}"
+        details = "".join(f"\n      {line}" for line in self.details)
         rows = "".join(f"\n      - {row}" for row in self.sample_rows)
-        return f"  {self.expectation}{target}{count}{observed}{rows}"
+        return f"  {self.expectation}{target}{count}{observed}{details}{rows}"
 
 
 @dataclass
@@ -159,12 +168,16 @@ def validate_frame(
         expectation_parameters=gate_input.parameters,
     )
     results = [r for v in run.run_results.values() for r in v.results]
+    failures = [_failure(r, gate_input.id_columns) for r in results if not r.success]
+    if gate_input.explain:
+        for failure in failures:
+            failure.details = gate_input.explain(failure.expectation, failure.column)
     result = GateResult(
         gate=gate,
         success=bool(run.success),
         rows=len(gate_input.frame),
         evaluated=len(results),
-        failures=[_failure(r, gate_input.id_columns) for r in results if not r.success],
+        failures=failures,
         data_docs=str(docs_dir / "index.html"),
     )
     write_json(report_dir / f"{gate}.json", asdict(result))
@@ -189,10 +202,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("gate", choices=sorted(GATE_BUILDERS))
     args = parser.parse_args(argv)
     try:
-        result = run_gate(args.gate, load_params(args.params))
+        params = load_params(args.params)
+    except ParamsError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    try:
+        result = run_gate(args.gate, params)
     except GateFailed as exc:
         print(exc, file=sys.stderr)
         sys.exit(1)
+    except FileNotFoundError as exc:  # an input of the gate: its step has not run yet
+        missing = exc.filename or str(exc)
+        message = missing_message(f"gate '{args.gate}'", [missing], params, args.params)
+        raise SystemExit(message) from None
     print(result.summary())
 
 

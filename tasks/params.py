@@ -92,6 +92,9 @@ class FeedbackDirSource(Section):
     type: Literal["dir"]
     path: str  # *.jsonl files, read up to their last complete line (appends are picked up)
     optional: bool = False  # true: a missing folder is skipped (e.g. the server's inbox)
+    # Feedback about one asset source's files (the demo's inbox about samples/): read, and
+    # its events used, only while identify_assets.sources lists that source.
+    only_with_source: str | None = None
 
 
 class FeedbackS3Source(Section):
@@ -100,6 +103,7 @@ class FeedbackS3Source(Section):
     prefix: str = ""
     endpoint_url: str | None = None  # S3-compatible servers (MinIO, moto, Ceph)
     region: str | None = None
+    only_with_source: str | None = None  # as for FeedbackDirSource
 
 
 FeedbackSourceParams = Annotated[FeedbackDirSource | FeedbackS3Source, Field(discriminator="type")]
@@ -282,6 +286,12 @@ class ExportParams(Section):
     s3: S3RegistryParams
 
 
+class ServeResampleParams(Section):
+    tries: int = Field(default=0, ge=0)  # extra samples for an invalid answer; 0 = raw only
+    temperature: float = Field(default=0.7, gt=0)
+    top_p: float = Field(default=0.95, gt=0, le=1)
+
+
 class ServeParams(Section):
     host: str
     port: int
@@ -292,6 +302,8 @@ class ServeParams(Section):
     max_request_bytes: int = Field(gt=0)
     max_tokens: int = Field(gt=0)
     default_max_tokens: int = Field(gt=0)
+    # Validate-and-resample for requests that name their task (non-streaming answers only).
+    resample: ServeResampleParams = Field(default_factory=ServeResampleParams)
 
 
 class RemoteParams(Section):

@@ -12,6 +12,7 @@ from tasks.identify_assets.__main__ import merge_sources
 from tasks.identify_assets.gate import gate_input as assets_gate_input
 from tasks.identify_assets.scan import main as scan_main
 from tasks.identify_assets.scan import scan_source, write_scan
+from tasks.ingest_feedback.gate import with_reject_ratio
 from tasks.io import write_parquet
 from tasks.params import IdentifyAssetsParams
 from tests.identify_assets.planted import planted_corpus
@@ -167,7 +168,7 @@ def test_a_planted_bad_event_fails_the_feedback_gate(tmp_path):
             ),
         ]  # fmt: skip
     )
-    gate_input = GateInput(frame, ["row_id"], {"max_reject_ratio": 0.5})
+    gate_input = GateInput(with_reject_ratio(frame), ["row_id"], {"max_reject_ratio": 0.5})
     result = validate_frame("feedback", gate_input, SUITES / "feedback.json", tmp_path)
     failed = {(f.expectation, f.column): f for f in result.failures}
     assert not result.success
@@ -192,8 +193,15 @@ def test_too_many_rejected_events_fail_the_feedback_gate(tmp_path):
         for n in (2, 3)
     ]  # fmt: skip
     record = feedback_frame(row_kind="kto", is_rejected=None, row_id="kto:1:e1")
-    frame = pd.DataFrame([feedback_frame(), *rejected, record])
+    frame = with_reject_ratio(pd.DataFrame([feedback_frame(), *rejected, record]))
     result = validate_frame("feedback", GateInput(frame, ["row_id"], {"max_reject_ratio": 0.5}),
                             SUITES / "feedback.json", tmp_path)  # fmt: skip
-    assert [f.column for f in result.failures] == ["is_rejected"]
-    assert result.failures[0].observed == pytest.approx(2 / 3)
+    assert [f.column for f in result.failures] == ["reject_ratio"]
+    assert result.failures[0].sample_rows[0]["reject_ratio"] == pytest.approx(2 / 3)
+
+
+def test_no_feedback_yet_passes_the_feedback_gate(tmp_path):
+    frame = with_reject_ratio(pd.DataFrame(columns=[*feedback_frame()]))
+    result = validate_frame("feedback", GateInput(frame, ["row_id"], {"max_reject_ratio": 0.5}),
+                            SUITES / "feedback.json", tmp_path)  # fmt: skip
+    assert result.success and result.rows == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,7 @@ from tasks.build_dataset.assets import (
 )
 from tasks.build_dataset.candidates import Built
 from tasks.build_dataset.card import BuildInfo, dataset_card
+from tasks.build_dataset.coverage import coverage_warnings, task_coverage
 from tasks.build_dataset.decontaminate import decontaminate
 from tasks.build_dataset.filters import (
     RECORD_COLUMNS,
@@ -32,7 +35,8 @@ from tasks.build_dataset.teacher import Teacher
 from tasks.dsl import plantuml
 from tasks.formats import TASKS
 from tasks.io import atomic_path, read_jsonl, read_parquet, write_jsonl, write_parquet
-from tasks.params import BuildDatasetParams, Params, load_params, step_parser
+from tasks.params import BuildDatasetParams, Params, ParamsError, load_params, step_parser
+from tasks.prerequisites import require
 
 ALPACA_KEYS = [
     "instruction", "input", "output", "task", "language", "asset_id", "record_id", "method",
@@ -86,7 +90,8 @@ def build(
 ) -> tuple[pd.DataFrame, pd.DataFrame, BuildInfo]:
     """Records (with split and group), rejects and build facts; seconds per phase in timings.
 
-    Train records that overlap the frozen eval set (`frozen_eval`) are rejected.
+    Train records that overlap the frozen eval set (`frozen_eval`) are rejected. A listed task
+    left without records, eval or train records is a warning in the build facts, with why.
     """
     unknown = sorted(set(step.tasks) - set(TASKS))
     if unknown:
@@ -107,14 +112,19 @@ def build(
         )
     with _timed(timings, "split"):  # split and decontamination
         records, split_rejects = split_records(
-            frame, step.eval_fraction, step.seed, step.min_eval_records
-        )
+            frame, step.eval_fraction, step.seed, step.min_eval_records,
+            step.decontamination_ngram,
+        )  # fmt: skip
         records, contaminated = decontaminate(records, step.decontamination_ngram, frozen_eval)
     all_rejects = built.rejects + rejects + split_rejects + contaminated
     rejects_frame = pd.DataFrame([vars(r) for r in all_rejects], columns=REJECT_COLUMNS)
+    kinds = Counter(contents["kind"]) if len(contents) else Counter()
+    coverage = task_coverage(
+        list(step.tasks), records, rejects_frame, kinds, step.decontamination_ngram
+    )
     info = BuildInfo(
         real_plantuml, step.decontamination_ngram, step.teacher.base_url,
-        teacher.stats if teacher else None,
+        teacher.stats if teacher else None, coverage_warnings(coverage),
     )  # fmt: skip
     return records[[*RECORD_COLUMNS, "group", "split"]], rejects_frame, info
 
@@ -129,8 +139,14 @@ def load_token_counter(params: Params) -> TokenCounter:
 
 def main(argv: list[str] | None = None) -> None:
     args = step_parser("Step 2: build the instruction datasets.").parse_args(argv)
-    params = load_params(args.params)
+    try:
+        params = load_params(args.params)
+    except ParamsError as exc:
+        raise SystemExit(f"error: {exc}") from None
     step = params.build_dataset
+    inputs = [params.base_model.descriptor, params.identify_assets.contents,
+              params.ingest_feedback.records]  # fmt: skip
+    require("build_dataset", inputs, params, args.params)
     contents = read_parquet(params.identify_assets.contents)
     feedback = read_jsonl(params.ingest_feedback.records)
     frozen_path = Path(params.evaluate.frozen_eval)
@@ -146,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
         tmp.write_text(dataset_card(records, rejects, info), encoding="utf-8")
     counts = records.groupby(["task", "split"]).size().unstack(fill_value=0)
     print(f"dataset: {len(records)} records, {len(rejects)} rejected\n{counts.to_string()}")
+    for warning in info.warnings:
+        print(warning, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class ParsedAssets:
     stories: list[tuple[str, Story]] = field(default_factory=list)
     diagrams: list[tuple[str, str]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)  # Spring Boot settings files
 
 
 def parse_assets(contents: pd.DataFrame) -> ParsedAssets:
@@ -42,6 +43,11 @@ def parse_assets(contents: pd.DataFrame) -> ParsedAssets:
             if row.asset_id in units and row.kind == "source" and row.language == "java"
         },
         rejects=rejects,
+        settings={
+            row.asset_id: row.text
+            for row in contents.itertuples()
+            if from_api.SPRING_SETTINGS.search(row.path)
+        },
     )
     for row in contents.itertuples():
         if row.kind in {"openapi", "postman"}:
@@ -67,7 +73,9 @@ def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
         if kind == "openapi":  # Postman collections name no schemas
             built.extend(from_api.api_diagrams(asset_id, text, found, ops))
     java_units = {asset_id: parsed.units[asset_id] for asset_id in parsed.java_sources}
-    controllers = from_api.controller_sections(parsed.java_sources, java_units, sections)
+    controllers = from_api.controller_sections(
+        parsed.java_sources, java_units, sections, parsed.settings
+    )
     built.extend(from_api.from_sections(sections + controllers, ops))
     documented = {section.name for section in sections}
     undocumented = [section for section in controllers if section.name not in documented]
@@ -78,7 +86,10 @@ def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
         built.extend(from_code.from_plantuml(asset_id, text))
     units, kinds = parsed.units, parsed.kinds
     classes = step.plantuml_classes_per_record
-    built.extend(from_code.from_sources(units, kinds, step.min_body_lines, classes))
+    found = from_code.from_sources(
+        units, kinds, step.min_body_lines, classes, max_tokens=step.max_record_tokens
+    )
+    built.extend(found)
     built.extend(from_code.from_tests(units, kinds, parsed.paths, step.max_tests_per_record))
     return built
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -17,6 +17,7 @@ class BuildInfo:
     decontamination_ngram: int
     teacher_url: str | None = None
     teacher: TeacherStats | None = None
+    warnings: list[str] = field(default_factory=list)  # tasks short of records (coverage.py)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -72,7 +73,9 @@ def dataset_card(records: pd.DataFrame, rejects: pd.DataFrame, info: BuildInfo) 
         f"{len(records)} records ({n_train} train, {n_eval} eval); {len(rejects)} candidates "
         "rejected. Records that share a source asset are always in the same split. Diagrams "
         f"were checked by {checker}.",
-        "## Records per task and split\n\n" + _table(_counts(records, ["task"], "split")),
+        "## Records per task and split\n\n"
+        + _table(_counts(records, ["task"], "split"))
+        + "".join(f"\n\n- {w.removeprefix('warning: ')}" for w in info.warnings),
         "## Answer languages\n\n" + _table(_counts(records, ["task"], "language")),
         "## Instruction languages per split\n\n"
         + _table(_counts(records, ["task", "split"], "instruction_language")),

@@ -20,7 +20,12 @@ from tasks.build_dataset.teacher import BudgetSpent, Teacher, TeacherError
 from tasks.dsl.code_units import ClassUnit
 
 _SYSTEM = "You are a senior software engineer. Answer with exactly what is asked, nothing else."
-_TEST_STYLE = {"java": "JUnit 5 test methods with AssertJ assertions", "python": "pytest functions"}
+_TEST_STYLE = {
+    "java": "JUnit 5 test methods with AssertJ assertions",
+    "python": "pytest functions",
+    "typescript": "Jest it(...) cases with expect assertions",
+    "javascript": "Jest it(...) cases with expect assertions",
+}
 _FENCE = re.compile(r"^```[\w+-]*\n(.*?)\n?```$", re.DOTALL)
 MAX_DESCRIPTION_CHARS = 200
 
@@ -33,7 +38,7 @@ def strip_fence(answer: str) -> str:
 
 
 def _has_doc(source: str, language: str) -> bool:
-    if language == "java":
+    if language != "python":  # Java, TypeScript and JavaScript: a /** doc comment */
         return source.lstrip().startswith("/**")
     try:
         tree = ast.parse(textwrap.dedent(source))

@@ -35,7 +35,10 @@ def record_id(task: str, instruction: str, input_text: str) -> str:
 def _reason(candidate: Candidate, reason: str) -> Reject:
     origin = "" if candidate.origin == "asset" else f" ({candidate.origin})"
     head, _, rest = reason.partition(":")
-    return Reject(candidate.assets[0], candidate.task, f"{head}{origin}:{rest}")
+    # A file holds many methods (overloads among them): the reject names the one it is about.
+    method = candidate.fields.get("name") if candidate.task == "implement_method" else None
+    where = f" [method {method}]" if method else ""
+    return Reject(candidate.assets[0], candidate.task, f"{head}{origin}:{rest}{where}")
 
 
 def token_counter(tokenizer: Any, system: str) -> TokenCounter:

@@ -19,6 +19,10 @@ from tasks.dsl.code_units import ClassUnit
 
 API = "design_restful_api"
 DIAGRAM = "design_plantuml_datastructure"
+# Spring Boot settings files (`application.properties`, `application-dev.yml`, `bootstrap.yaml`).
+SPRING_SETTINGS = re.compile(
+    r"(?:^|/)(?:application|bootstrap)(?:-[\w.-]+)?\.(?:properties|ya?ml)$"
+)
 
 
 @dataclass
@@ -118,19 +122,24 @@ def api_diagrams(asset_id: str, text: str, sections: list[Section], ops_per_reco
 
 
 def controller_sections(
-    sources: dict[str, str], units: dict[str, list[ClassUnit]], specs: list[Section]
+    sources: dict[str, str],
+    units: dict[str, list[ClassUnit]],
+    specs: list[Section],
+    settings: dict[str, str] | None = None,
 ) -> list[Section]:
     """Sections generated from Spring controllers; a controller a spec documents joins its group.
 
     When a spec describes some of the same operations, the controller's records share an asset
     with the spec's, so both land in the same split: the two tables are near-duplicates.
+    `settings` are the Spring Boot settings files among the assets (`application.properties`,
+    `application.yml`): they tell whether Jackson wraps bodies in their `@JsonRootName`.
     """
     documented: dict[tuple[str, str], str] = {}
     for section in specs:
         for operation in section.operations:
             documented.setdefault(_operation_key(operation), section.assets[0])
     sections = []
-    for controller in spring.controllers(sources, units):
+    for controller in spring.controllers(sources, units, settings):
         overlapping = {
             documented[key]
             for op in controller.operations

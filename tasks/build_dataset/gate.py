@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
+
+from tasks.build_dataset.coverage import TaskCoverage, task_coverage
 from tasks.build_dataset.decontaminate import contamination
 from tasks.formats import validate_output
 from tasks.gates import GateInput
@@ -35,13 +41,66 @@ def gate_frame(records: pd.DataFrame, ngram: int) -> pd.DataFrame:
         frame["split"] == "eval"
     )
     frame["task_record_count"] = frame.groupby("task")["task"].transform("size")
+    for split in ("train", "eval"):  # every task is both trained and evaluated
+        per_task = frame.loc[frame["split"] == split, "task"].value_counts()
+        frame[f"task_{split}_records"] = frame["task"].map(per_task).fillna(0).astype(int)
     return frame.drop(columns=["assets", "event_ids"])
+
+
+def explainer(
+    coverage: list[TaskCoverage], min_records: int
+) -> Callable[[str, str | None], list[str]]:
+    """What a failed task-level expectation means: the tasks, their counts, the threshold."""
+    short = [c for c in coverage if c.train + c.eval < min_records]
+    by_column = {
+        "task": [
+            f"{c.line()}; build_dataset.tasks lists it, so the gate needs "
+            f"gates.min_records_per_task = {min_records}: add what feeds it, or drop it there"
+            for c in coverage
+            if not c.train + c.eval
+        ],
+        "task_record_count": [
+            f"task {c.task}: {c.train + c.eval} records, below gates.min_records_per_task = "
+            f"{min_records}" + (f" ({c.problem})" if c.problem else "")
+            for c in short
+        ],
+        "task_eval_records": [c.line() for c in coverage if c.train and not c.eval],
+        "task_train_records": [c.line() for c in coverage if c.eval and not c.train],
+    }
+    total = sum(c.train + c.eval for c in coverage)
+    by_column["split"] = [
+        f"{sum(getattr(c, split) for c in coverage)} {split} records of {total}"
+        for split in ("train", "eval")
+    ]
+
+    def explain(expectation: str, column: str | None) -> list[str]:
+        if expectation == "expect_table_row_count_to_be_between":
+            return [c.line() for c in coverage] or ["build_dataset.tasks lists no task"]
+        if column == "task" and expectation != "expect_column_distinct_values_to_contain_set":
+            return []
+        return by_column.get(column or "", [])
+
+    return explain
+
+
+def _build_facts(params: Params) -> tuple[pd.DataFrame | None, Counter[str] | None]:
+    """Step 2's rejects and step 1's kept assets per kind, where they exist (for the reasons)."""
+    rejects_path = Path(params.build_dataset.rejects)
+    contents_path = Path(params.identify_assets.contents)
+    rejects = read_parquet(rejects_path) if rejects_path.exists() else None
+    kinds = None
+    if contents_path.exists():
+        kinds = Counter(pq.read_table(contents_path, columns=["kind"])["kind"].to_pylist())
+    return rejects, kinds
 
 
 def gate_input(params: Params) -> GateInput:
     """Records with derived columns: format problems, split leakage, contamination, counts."""
     step = params.build_dataset
-    frame = gate_frame(read_parquet(step.records), step.decontamination_ngram)
+    records = read_parquet(step.records)
+    frame = gate_frame(records, step.decontamination_ngram)
+    rejects, kinds = _build_facts(params)
+    coverage = task_coverage(list(step.tasks), records, rejects, kinds, step.decontamination_ngram)
     return GateInput(
         frame=frame,
         id_columns=["record_id"],
@@ -51,4 +110,5 @@ def gate_input(params: Params) -> GateInput:
             "min_records_per_task": params.gates.min_records_per_task,
             "max_output_chars": params.gates.max_output_chars,
         },
+        explain=explainer(coverage, params.gates.min_records_per_task),
     )

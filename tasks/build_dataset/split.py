@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import pandas as pd
 
 from tasks.build_dataset.candidates import Reject
+from tasks.build_dataset.decontaminate import ngrams
 
 # Eval answers are the organisation's own: teacher-written answers only ever train, and
 # feedback records always train (eval stays asset-derived and comparable across versions).
@@ -89,16 +91,196 @@ def assign_splits(
     return records["group"].map(lambda g: "eval" if g in eval_groups else "train")
 
 
-def split_records(
-    frame: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1
+def _eval_target(total: int, eval_fraction: float, min_eval: int) -> int:
+    """Eval records a task asks for: its share, at least `min_eval`, never more than half."""
+    return max(1, min(max(math.floor(total * eval_fraction), min_eval), total // 2))
+
+
+@dataclass
+class _Cut:
+    """Units (groups or sub-assets) moved to eval, and the records that linked them to the rest."""
+
+    units: list[str]
+    eval_rows: set[int]
+    bridging: set[int]
+
+
+def _plan_cut(
+    members: pd.DataFrame,
+    units: dict[str, set[int]],
+    task: str,
+    counts: pd.DataFrame,
+    targets: dict[str, int],
+    seed: int,
+    ngram: int = 0,
+) -> _Cut | None:
+    """Units of `members` to move to eval so that `task` gets about its target of records.
+
+    A unit's records (`units`: its rows, records split by group only) go to eval together;
+    every other record of `members` that shares an asset with them is dropped (bridging), so
+    no asset feeds both splits, and with `ngram`, so are the train records decontamination will
+    drop for sharing an n-gram with their answers. `counts` holds each task's train and eval
+    records so far. Units are added cheapest first: fewest records pushed past another task's
+    eval target, then fewest dropped, then most eval records of the task. No task may end with
+    more eval than train records, so units whose answers share an n-gram with every train
+    record of the task (a boilerplate row) are not moved.
+    """
+    holding = sorted(
+        u for u, rows in units.items() if (members.loc[sorted(rows), "task"] == task).any()
+    )
+    users: dict[str, set[int]] = defaultdict(set)  # asset -> rows of members that use it
+    for row, assets in members["assets"].items():
+        for asset in assets:
+            users[asset].add(row)
+    assets_of = {
+        unit: {asset for assets in members.loc[sorted(rows), "assets"] for asset in assets}
+        for unit, rows in units.items()
+    }
+    movable = members["origin"].isin(SPLIT_BY_GROUP)
+    task_of = dict(zip(members.index[movable], members.loc[movable, "task"], strict=True))
+
+    def per_task(rows: set[int]) -> Counter[str]:
+        return Counter(task_of[row] for row in rows if row in task_of)
+
+    unit_grams: dict[str, set] = defaultdict(set)  # n-grams of a unit's answers (eval side)
+    gram_rows: dict[tuple, set[int]] = defaultdict(set)  # n-gram -> rows with it (train side)
+    if ngram > 0:
+        unit_of = {row: unit for unit, rows in units.items() for row in rows}
+        for row in members[movable].itertuples():
+            answer = set(ngrams(row.output, ngram))
+            if row.Index in unit_of:
+                unit_grams[unit_of[row.Index]] |= answer
+            for gram in answer | set(ngrams(row.input, ngram)):
+                gram_rows[gram].add(row.Index)
+
+    # The eval part so far: its rows, the rows touching its assets (its own included), the rows
+    # sharing an n-gram with its answers, and per task the rows moved, dropped as bridging and
+    # dropped by decontamination (contaminated rows not already touching).
+    eval_rows: set[int] = set()
+    linked: set[int] = set()
+    contaminated: set[int] = set()
+    moved: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    decontaminated: Counter[str] = Counter()
+    train = {t: int(counts.at[t, "train"]) for t in counts.index}
+    evaluated = {t: int(counts.at[t, "eval"]) for t in counts.index}
+
+    def option(unit: str) -> tuple | None:
+        """The cost of adding `unit`, and its deltas; None when it breaks the rules."""
+        rows = units[unit]
+        new_links = set().union(*(users[asset] for asset in assets_of[unit])) - linked
+        new_hits = set().union(*(gram_rows[gram] for gram in unit_grams[unit])) - contaminated
+        add_moved = per_task(rows)
+        # bridging: linked rows outside eval; rows the unit takes in are no longer bridging
+        add_dropped = per_task(new_links - rows)
+        add_dropped.subtract(per_task(rows & linked))
+        add_decont = per_task({r for r in new_hits if r not in linked and r not in new_links})
+        add_decont.subtract(per_task({r for r in new_links if r in contaminated}))
+        after = {t: (moved[t] + add_moved[t], dropped[t] + add_dropped[t],
+                     decontaminated[t] + add_decont[t])
+                 for t in set(moved) | set(dropped) | set(decontaminated) | set(add_moved)
+                 | set(add_dropped) | set(add_decont)}  # fmt: skip
+        evals = {t: evaluated[t] + m for t, (m, _, _) in after.items()}
+        trains = {t: train[t] - m - d - c for t, (m, d, c) in after.items()}
+        if any(evals[t] > trains[t] for t in after) or add_moved[task] <= 0:
+            return None
+        past = sum(max(0, evals[t] - max(targets[t], evaluated[t])) for t in after)
+        lost = sum(d + c for _, d, c in after.values())
+        cost = (past, lost, -add_moved[task], _rank(seed, unit))
+        return (*cost, unit, new_links, new_hits, add_moved, add_dropped, add_decont)
+
+    chosen: list[str] = []
+    while moved[task] < targets[task]:
+        options = [found for unit in holding if unit not in chosen if (found := option(unit))]
+        if not options:
+            break
+        *_, unit, new_links, new_hits, add_moved, add_dropped, add_decont = min(options)
+        chosen.append(unit)
+        eval_rows |= units[unit]
+        linked |= new_links
+        contaminated |= new_hits
+        moved.update(add_moved)
+        dropped.update(add_dropped)
+        decontaminated.update(add_decont)
+    return _Cut(chosen, eval_rows, linked - eval_rows) if chosen else None
+
+
+def _units(members: pd.DataFrame, by: str) -> dict[str, set[int]]:
+    """Rows split by group only, per value of column `by` (a group, or a record's own asset)."""
+    movable = members[members["origin"].isin(SPLIT_BY_GROUP)]
+    return {unit: set(rows.index) for unit, rows in movable.groupby(by)}
+
+
+def split_off_for_eval(
+    frame: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1, ngram: int = 0
 ) -> tuple[pd.DataFrame, list[Reject]]:
-    """Attach group and split; teacher answers in an eval group become rejects."""
-    frame = frame.copy()
+    """Give eval records to every task that has train records but none in eval.
+
+    A task with records in several groups gets some of them whole (`assign_splits` can leave
+    it none when each of its languages has one group). A task whose records lie in one group
+    (e.g. Spring controllers link an API spec's resources, their DTOs and the shared error
+    handler into one component) has that group cut by sub-asset, a record's own asset (a file,
+    or an API resource `<spec>#<resource>`): the chosen sub-assets' records become an eval
+    group of their own, the records that linked them to the rest are rejected (`split_cut`),
+    and the rest stays in train (`_plan_cut`). Tasks that already have eval records are left
+    exactly as `assign_splits` put them.
+    """
+    rejects: list[Reject] = []
+    for task in sorted(frame.loc[frame["origin"].isin(SPLIT_BY_GROUP), "task"].unique()):
+        movable = frame[frame["origin"].isin(SPLIT_BY_GROUP)]
+        counts = pd.crosstab(movable["task"], movable["split"])
+        counts = counts.reindex(columns=["train", "eval"], fill_value=0)
+        if counts.at[task, "eval"]:
+            continue
+        targets = {
+            t: _eval_target(int(n), eval_fraction, min_eval) for t, n in counts.sum(axis=1).items()
+        }
+        sizes = movable[movable["task"] == task].groupby("group").size()
+        cut = None
+        if len(sizes) > 1:  # whole groups: nothing links them to the rest
+            members = frame[frame["group"].isin(sizes.index)]
+            cut = _plan_cut(members, _units(members, "group"), task, counts, targets, seed, ngram)
+            if cut is not None:
+                frame.loc[sorted(cut.eval_rows), "split"] = "eval"
+                continue
+        group = min(sizes.index, key=lambda g: (-sizes[g], _rank(seed, g)))
+        members = frame[frame["group"] == group]
+        cut = _plan_cut(members, _units(members, "asset_id"), task, counts, targets, seed, ngram)
+        if cut is None:
+            continue
+        eval_rows = sorted(cut.eval_rows)
+        frame.loc[eval_rows, "group"] = f"{group}>{'+'.join(cut.units)}"
+        frame.loc[eval_rows, "split"] = "eval"
+        eval_assets = {a for assets in frame.loc[eval_rows, "assets"] for a in assets}
+        for row in sorted(cut.bridging):
+            record = frame.loc[row]
+            shared = sorted(set(record["assets"]) & eval_assets)[0]
+            rejects.append(Reject(
+                record["asset_id"], record["task"],
+                f"split_cut: shares {shared} with the eval records of {', '.join(cut.units)}, "
+                f"cut from group {group} so that {task} has eval records",
+            ))  # fmt: skip
+        frame = frame.drop(index=sorted(cut.bridging))
+    return frame, rejects
+
+
+def split_records(
+    frame: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1, ngram: int = 0
+) -> tuple[pd.DataFrame, list[Reject]]:
+    """Attach group and split; teacher answers in an eval group become rejects.
+
+    A task whose records all lie in one group gets eval records by cutting that group
+    (`split_off_for_eval`, mindful of decontamination by `ngram`-grams); the records the cut
+    drops are rejects too.
+    """
+    frame = frame.reset_index(drop=True)
     frame["group"] = asset_groups(frame["assets"]) if len(frame) else pd.Series(dtype=str)
     by_group = frame["origin"].isin(SPLIT_BY_GROUP)
     frame["split"] = "train"
+    cut: list[Reject] = []
     if by_group.any():
         frame.loc[by_group, "split"] = assign_splits(frame[by_group], eval_fraction, seed, min_eval)
+        frame, cut = split_off_for_eval(frame, eval_fraction, seed, min_eval, ngram)
     eval_groups = set(frame.loc[frame["split"] == "eval", "group"])
     dropped = (frame["origin"] == "teacher_output") & frame["group"].isin(eval_groups)
     rejects = [
@@ -107,4 +289,4 @@ def split_records(
         for r in frame[dropped].itertuples()
     ]  # fmt: skip
     frame = frame[~dropped]
-    return frame.sort_values(["split", "task", "record_id"], ignore_index=True), rejects
+    return frame.sort_values(["split", "task", "record_id"], ignore_index=True), cut + rejects

@@ -11,6 +11,9 @@ from tasks.dsl.jsonlike import split_top_level
 COLUMNS = ("API", "Method", "Description", "Request", "Response", "Error Response")
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 REQUEST_LOCATIONS = ("path", "query", "header", "body")
+# A whole Response / Error Response cell saying the source documents nothing about it (a Postman
+# request with no saved example and no status assertion): never a guessed `200`.
+UNKNOWN = "unknown"
 
 _VERSION_OR_PREFIX = re.compile(r"(v\d+(\.\d+)*|api|rest)", re.IGNORECASE)
 
@@ -65,13 +68,16 @@ def request_cell(parts: dict[str, dict[str, str]], body: str | None) -> str:
 
 
 def response_cells(bodies: dict[int, str | None]) -> tuple[str, str]:
-    """(Response, Error Response) from status code -> rendered body (None when no body)."""
+    """(Response, Error Response) from status code -> rendered body (None when no body).
+
+    A code without a body is the bare code in both cells (`204`, `401; 404: {...}`). With no
+    documented success the Response is `unknown`; with nothing documented at all, both are.
+    """
     success = [(code, body) for code, body in sorted(bodies.items()) if 200 <= code < 400]
     errors = [(code, body) for code, body in sorted(bodies.items()) if 400 <= code < 600]
     response = "; ".join(f"{code} {body}" if body else str(code) for code, body in success)
-    error_cell = "; ".join(f"{code}: {body}" if body else f"{code}:" for code, body in errors)
-    # An operation always answers something; with no documented success we assume a bare 200.
-    return response or "200", error_cell
+    error_cell = "; ".join(f"{code}: {body}" if body else str(code) for code, body in errors)
+    return response or UNKNOWN, error_cell or ("" if bodies else UNKNOWN)
 
 
 def escape_cell(text: str) -> str:

@@ -162,7 +162,33 @@ def _merged_parameters(shared: list[Any], own: list[Any]) -> list[dict[str, Any]
     return list(merged.values())
 
 
-def _request(operation: dict[str, Any], shared: list[Any]) -> str:
+def _security(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Credentials an operation's security asks for, as header / query parameters.
+
+    The table has no column of its own for them: `Authorization` (HTTP, OAuth 2, OpenID
+    Connect) or an API key's header / query parameter joins the request's parameters. Of
+    alternative requirements the first that asks for something speaks for the operation; an
+    operation's own `security` (also `[]`, none) replaces the document's.
+    """
+    requirements = operation.get("security", spec.get("security"))
+    schemes = (spec.get("components") or {}).get("securitySchemes") or spec.get(
+        "securityDefinitions"
+    ) or {}  # fmt: skip
+    found: dict[str, dict[str, str]] = {"header": {}, "query": {}}
+    chosen = next((r for r in requirements or [] if isinstance(r, dict) and r), {})
+    for name in chosen:
+        scheme = schemes.get(name)
+        if not isinstance(scheme, dict):
+            continue
+        if scheme.get("type") == "apiKey":
+            if scheme.get("in") in found and scheme.get("name"):
+                found[scheme["in"]][str(scheme["name"])] = "String"
+        elif scheme.get("type") in ("http", "basic", "oauth2", "openIdConnect"):
+            found["header"]["Authorization"] = "String"
+    return found
+
+
+def _request(operation: dict[str, Any], shared: list[Any], spec: dict[str, Any]) -> str:
     parts: dict[str, dict[str, str]] = {"path": {}, "query": {}, "header": {}}
     form: dict[str, str] = {}
     body = None
@@ -179,6 +205,9 @@ def _request(operation: dict[str, Any], shared: list[Any]) -> str:
         body = _media_schema(request_body.get("content")) or "Object"
     if form:
         body = object_notation(form)
+    for location, names in _security(spec, operation).items():
+        declared = {name.lower() for name in parts[location]}
+        parts[location] |= {n: kind for n, kind in names.items() if n.lower() not in declared}
     return request_cell(parts, body)
 
 
@@ -235,7 +264,7 @@ def operations_from_openapi(spec: dict) -> list[Operation]:
                     path=path,
                     method=method,
                     description=_description(operation, method, path),
-                    request=_request(operation, shared),
+                    request=_request(operation, shared, spec),
                     response=response,
                     errors=errors,
                 )

@@ -2,6 +2,13 @@
 
 A document is one table, or `## <Resource>` sections each holding a table with the header
 `| API | Method | Description | Request | Response | Error Response |`.
+
+Request: `path {...}; query {...}; header {...}; body <value>`, each location at most once; an
+operation's security (an `Authorization` header, an API key) is a `header` (or `query`)
+parameter like any other. Response: `<code>` or `<code> <body>` items (`200 {"id": String}`,
+`204`); Error Response: `<code>` or `<code>: <body>` items (`401; 404: {"error": String}`),
+`<code>:` being accepted as the older spelling of a bare code. Either cell may be exactly
+`unknown` when the source documents nothing about those responses.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from tasks.dsl.api_cells import (
     COLUMNS,
     HTTP_METHODS,
     REQUEST_LOCATIONS,
+    UNKNOWN,
     Operation,
     escape_cell,
     split_items,
@@ -208,9 +216,15 @@ def _status_problem(code: str, success: bool) -> str | None:
 
 def _status_items_problems(cell: str, success: bool) -> list[str]:
     problems, seen = [], set()
-    pattern = r"(\S+)(?:\s+(.+))?" if success else r"(\d+):\s*(.*)"
-    shape = "'<code>' or '<code> <body>'" if success else "'<code>:' or '<code>: <body>'"
+    if cell.strip() == UNKNOWN:
+        return []  # the source documents nothing about these responses
+    # `404:` (an empty body after the colon) is the older spelling of a bare `404`.
+    pattern = r"(\S+)(?:\s+(.+))?" if success else r"(\d+)(?::\s*(.*))?"
+    shape = "'<code>' or '<code> <body>'" if success else "'<code>' or '<code>: <body>'"
     for index, item in enumerate(split_items(cell), 1):
+        if item == UNKNOWN:
+            problems.append(f"item {index}: '{UNKNOWN}' must be the whole cell")
+            continue
         match = re.fullmatch(pattern, item, re.DOTALL)
         if not match or item[:1] in "{[":
             problems.append(f"item {index} {_shown(item)} must be {shape}")
@@ -239,7 +253,8 @@ def _row_problems(row: dict[str, str]) -> list[tuple[str, str]]:
         found.append(("Description", "is empty"))
     found += [("Request", message) for message in _request_problems(row["Request"])]
     if not row["Response"]:
-        found.append(("Response", "is empty; expected e.g. '200 {\"id\": String}' or '204'"))
+        message = f"is empty; expected e.g. '200 {{\"id\": String}}', '204' or '{UNKNOWN}'"
+        found.append(("Response", message))
     found += [("Response", message) for message in _status_items_problems(row["Response"], True)]
     errors = _status_items_problems(row["Error Response"], False)
     found += [("Error Response", message) for message in errors]

@@ -1,4 +1,4 @@
-"""Classes and methods of Java and Python sources: the class summary format and code checks.
+"""Classes and methods of Java, Python, TypeScript and JavaScript: the class summary, code checks.
 
 Summary grammar (three lines):
 
@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import re
 
-from tasks.dsl import java_units, python_units
+from tasks.dsl import java_units, python_units, ts_units
 from tasks.dsl.code_model import ClassUnit, CodeParseError, MethodUnit
 from tasks.dsl.java_units import parse_java
 from tasks.dsl.problems import Problem
 from tasks.dsl.python_units import parse_python
+from tasks.dsl.ts_units import parse_script
 
 __all__ = [
     "ClassUnit",
     "CodeParseError",
     "MethodUnit",
+    "LANGUAGES",
     "parse_java",
     "parse_python",
+    "parse_script",
     "render_summary",
+    "signature",
     "validate_method",
     "validate_summary",
     "validate_test",
@@ -34,6 +38,8 @@ _QUALIFIED = re.compile(rf"({_NAME}(?:\.{_NAME})*)\((.*)\)")
 _FIELD = re.compile(rf"({_NAME}):(\S.*)")
 _METHOD = re.compile(rf"({_NAME})\((.*)\): (\S.*)")
 _OPENERS, _CLOSERS = "<[(", ">])"
+LANGUAGES = ("java", "python", *ts_units.LANGUAGES)  # what the code tasks read and validate
+_UNSUPPORTED = "expected " + ", ".join(LANGUAGES[:-1]) + " or " + LANGUAGES[-1]
 
 
 def _is_dunder(name: str) -> bool:
@@ -47,11 +53,14 @@ def _qualified_name(unit: ClassUnit) -> str:
 
 
 def render_summary(unit: ClassUnit) -> str:
-    """`package.Class(CtorTypes)`, `- fields: ...`, `- methods: ...` (no tests, no dunders)."""
+    """`package.Class(CtorTypes)`, `- fields: ...`, `- methods: ...` (no tests, no dunders).
+
+    The methods are the declared ones, then those a code generator writes (Lombok accessors).
+    """
     fields = ", ".join(f"{name}:{kind}" for name, kind in unit.fields)
     methods = ", ".join(
         f"{m.name}({', '.join(kind for _, kind in m.params)}): {m.returns}"
-        for m in unit.methods
+        for m in [*unit.methods, *unit.generated]
         if not m.is_test and not _is_dunder(m.name)
     )
     return "\n".join(
@@ -61,6 +70,17 @@ def render_summary(unit: ClassUnit) -> str:
             f"- methods: {methods}".rstrip(),
         ]
     )
+
+
+def signature(method: MethodUnit, language: str) -> str:
+    """The method with its parameters as declared: `getPet(String name, boolean ignoreNew)`
+    in Java, `pause(order_id: str, until: date)` in Python and TypeScript, `add(item, qty)` in
+    JavaScript (which names no types)."""
+    if language == "java":
+        params = [f"{kind} {name}" for name, kind in method.params]
+    else:
+        params = [name if kind in (name, "") else f"{name}: {kind}" for name, kind in method.params]
+    return f"{method.name}({', '.join(params)})"
 
 
 def _split_types(text: str) -> list[str] | None:
@@ -143,12 +163,17 @@ def validate_summary(text: str) -> list[Problem]:
 
 
 def validate_method(code: str, language: str, name: str | None = None) -> list[Problem]:
-    """Problems of one method's code in Java or Python (syntax, and the named method present)."""
+    """Problems of one method's code (syntax, and the named method present).
+
+    Java and TypeScript/JavaScript parse with tree-sitter, Python with ast.
+    """
     if language == "python":
         return python_units.check_method(code, name)
     if language == "java":
         return java_units.check_method(code, name)
-    return [Problem("language", f"unsupported language {language!r}; expected java or python")]
+    if language in ts_units.LANGUAGES:
+        return ts_units.check_method(code, name, language)
+    return [Problem("language", f"unsupported language {language!r}; {_UNSUPPORTED}")]
 
 
 def validate_test(code: str, language: str) -> list[Problem]:
@@ -157,4 +182,15 @@ def validate_test(code: str, language: str) -> list[Problem]:
         return python_units.check_test(code)
     if language == "java":
         return java_units.check_test(code)
-    return [Problem("language", f"unsupported language {language!r}; expected java or python")]
+    if language in ts_units.LANGUAGES:
+        return ts_units.check_test(code, language)
+    return [Problem("language", f"unsupported language {language!r}; {_UNSUPPORTED}")]
+
+
+def syntax_valid(code: str, language: str) -> bool:
+    """Whether code parses in its language (a method or class body alone counts for Java/TS)."""
+    if language == "python":
+        return python_units.parses(code)
+    if language in ts_units.LANGUAGES:
+        return ts_units.parses(code, language)
+    return java_units.parses(code)

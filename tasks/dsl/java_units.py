@@ -5,14 +5,28 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import tree_sitter_java
 from tree_sitter import Language, Node, Parser
 
-from tasks.dsl.code_model import ClassUnit, CodeParseError, MethodUnit, count_body_lines
+from tasks.dsl.code_model import (
+    UNKNOWN,
+    Call,
+    ClassUnit,
+    CodeParseError,
+    MethodUnit,
+    count_body_lines,
+    simple_type,
+)
 from tasks.dsl.problems import Problem
 
 TEST_ANNOTATIONS = frozenset({"Test", "ParameterizedTest", "RepeatedTest"})
+# JUnit 5 and JUnit 4 per-test set-up: run before every test of the class and its @Nested ones.
+SETUP_ANNOTATIONS = frozenset({"BeforeEach", "Before"})
+_LOMBOK_CONSTRUCTORS = frozenset(
+    {"NoArgsConstructor", "RequiredArgsConstructor", "AllArgsConstructor"}
+)
 # JUnit/AssertJ/Hamcrest asserts, Mockito verifications and Spring MockMvc expectations.
 _ASSERTION_CALL = re.compile(r"assert\w*|verify\w*|andExpect\w*|fail")
 JAVA_PARSER = Parser(Language(tree_sitter_java.language()))  # shared by every Java reader
@@ -73,17 +87,20 @@ def _modifiers(node: Node) -> Node | None:
     return next((child for child in node.children if child.type == "modifiers"), None)
 
 
+def annotation_arguments(node: Node) -> dict[str, str]:
+    """Simple name -> argument text (without parentheses, "" for a marker) of each annotation."""
+    modifiers = _modifiers(node)
+    found: dict[str, str] = {}
+    for child in modifiers.children if modifiers is not None else []:
+        if child.type in ("marker_annotation", "annotation"):
+            name = _text(child.child_by_field_name("name")).rsplit(".", 1)[-1]
+            found.setdefault(name, _text(child.child_by_field_name("arguments"))[1:-1].strip())
+    return found
+
+
 def annotations(node: Node) -> list[str]:
     """Simple names of a declaration's annotations (`@org.junit.Test` -> `Test`)."""
-    modifiers = _modifiers(node)
-    if modifiers is None:
-        return []
-    names = [
-        _text(child.child_by_field_name("name"))
-        for child in modifiers.children
-        if child.type in ("marker_annotation", "annotation")
-    ]
-    return [name.rsplit(".", 1)[-1] for name in names]
+    return list(annotation_arguments(node))
 
 
 def _modifier_words(node: Node) -> set[str]:
@@ -137,7 +154,70 @@ def _method(node: Node, source: bytes, in_interface: bool) -> MethodUnit:
         is_test=bool(TEST_ANNOTATIONS & set(annotations(node))),
         start_line=node.start_point.row + 1,
         visibility=visibility or ("public" if in_interface else "package"),
+        is_setup=bool(SETUP_ANNOTATIONS & set(annotations(node))),
     )
+
+
+def _receiver(node: Node | None, scope: dict[str, str], fields: dict[str, str]) -> str:
+    """The simple type name of a call's receiver ("" for none, UNKNOWN when it cannot tell)."""
+    if node is None:
+        return ""
+    if node.type == "identifier":
+        name = _text(node)
+        if name in scope:
+            return simple_type(scope[name])
+        return name if name[:1].isupper() else UNKNOWN  # `Money.of(..)`: a static call
+    if node.type == "field_access" and _text(node.child_by_field_name("object")) == "this":
+        kind = fields.get(_text(node.child_by_field_name("field")))
+        return simple_type(kind) if kind else UNKNOWN
+    if node.type == "object_creation_expression":
+        return simple_type(type_text(node.child_by_field_name("type")))
+    if node.type in ("scoped_identifier", "type_identifier"):
+        return simple_type(_text(node))
+    return UNKNOWN
+
+
+def _local_types(node: Node) -> dict[str, str]:
+    """Types of the parameters and local variables declared anywhere in a method."""
+    types: dict[str, str] = {}
+    for child in walk(node):
+        if child.type in ("formal_parameter", "catch_formal_parameter", "enhanced_for_statement"):
+            name, kind = child.child_by_field_name("name"), child.child_by_field_name("type")
+            if name is not None and kind is not None:
+                types[_text(name)] = type_text(kind)
+        elif child.type == "local_variable_declaration":
+            kind = type_text(child.child_by_field_name("type"))
+            for declarator in child.children_by_field_name("declarator"):
+                value = declarator.child_by_field_name("value")
+                if (
+                    kind == "var"
+                    and value is not None
+                    and value.type == "object_creation_expression"
+                ):
+                    inferred = type_text(value.child_by_field_name("type"))
+                else:
+                    inferred = kind
+                if inferred != "var":
+                    types[_text(declarator.child_by_field_name("name"))] = inferred
+    return types
+
+
+def calls_of(node: Node, fields: dict[str, str]) -> list[Call]:
+    """What a method invokes, each call's receiver resolved through locals, then fields."""
+    scope = {**fields, **_local_types(node)}
+    found: list[tuple[int, Call]] = []
+    for child in walk(node):
+        if child.type == "method_invocation":
+            arguments = child.child_by_field_name("arguments")
+            count = len([a for a in arguments.named_children if "comment" not in a.type])
+            receiver = _receiver(child.child_by_field_name("object"), scope, fields)
+            name = child.child_by_field_name("name")
+            found.append((name.start_byte, (receiver, _text(name), count)))
+        elif child.type == "method_reference" and len(child.named_children) == 2:
+            target, name = child.named_children
+            if name.type == "identifier":  # `service::create`, not `Order::new`
+                found.append((name.start_byte, (_receiver(target, scope, fields), _text(name), -1)))
+    return [call for _, call in sorted(found, key=lambda item: item[0])]  # as written
 
 
 def _bases(node: Node) -> list[str]:
@@ -161,37 +241,173 @@ def _members(node: Node, kind: str) -> list[Node]:
     return members
 
 
-def _collect(node: Node, package: str, outer: str, source: bytes, path: str) -> list[ClassUnit]:
+@dataclass
+class _Field:
+    name: str
+    kind: str
+    final: bool
+    initialised: bool
+    annotations: dict[str, str]
+    line: int
+
+
+@dataclass
+class _Enclosing:
+    """What a nested class sees of the classes around it: field types and set-up methods."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    setup: list[str] = field(default_factory=list)
+    context: tuple[str, ...] = ()
+
+
+def _fields(member: Node) -> list[_Field]:
+    words = _modifier_words(member)
+    kind_text = type_text(member.child_by_field_name("type"))
+    found = []
+    for declarator in member.children_by_field_name("declarator"):
+        found.append(
+            _Field(
+                _text(declarator.child_by_field_name("name")),
+                kind_text + _text(declarator.child_by_field_name("dimensions")),
+                "final" in words,
+                declarator.child_by_field_name("value") is not None,
+                annotation_arguments(member),
+                member.start_point.row + 1,
+            )
+        )
+    return found
+
+
+def _accessor_level(arguments: str | None) -> str | None:
+    """A Lombok accessor's visibility from its annotation's arguments (None: AccessLevel.NONE)."""
+    if arguments is None:
+        return None
+    level = re.search(r"AccessLevel\.(\w+)", arguments)
+    word = level.group(1).lower() if level else "public"
+    return None if word == "none" else {"module": "package"}.get(word, word)
+
+
+def _generated(name: str, params: list[tuple[str, str]], returns: str, line: int, level: str):
+    return MethodUnit(name, params, returns, "", 0, False, line, level)
+
+
+def _lombok(
+    unit: ClassUnit, node: Node, fields: list[_Field], explicit_constructors: int
+) -> list[list[str]]:
+    """Lombok's generated accessors (into `unit.generated`) and constructors (returned).
+
+    `@Getter`/`@Setter` on the class or a field, `@Data` (getters, setters of non-final fields,
+    a required-args constructor), `@Value` (getters, an all-args constructor), `@Builder` (an
+    all-args constructor and `builder()`), and the three `@...ArgsConstructor` annotations. A
+    method the class declares itself is not generated again (Lombok matches by name).
+    """
+    marks = annotation_arguments(node)
+    if not (set(marks) & {"Getter", "Setter", "Data", "Value", "Builder", *_LOMBOK_CONSTRUCTORS}):
+        return []
+    declared = {method.name for method in unit.methods}
+    is_value = "Value" in marks
+    class_getter = marks.get("Getter", "" if "Data" in marks or is_value else None)
+    class_setter = marks.get("Setter", "" if "Data" in marks else None)
+    for item in fields:
+        final = item.final or is_value
+        capital = item.name[:1].upper() + item.name[1:]
+        getter, setter = "get" + capital, "set" + capital
+        if item.kind == "boolean":
+            bare = item.name[2:] if re.match(r"is[A-Z]", item.name) else capital
+            getter, setter = "is" + bare, "set" + bare
+        get_level = _accessor_level(item.annotations.get("Getter", class_getter))
+        if get_level and getter not in declared:
+            unit.generated.append(_generated(getter, [], item.kind, item.line, get_level))
+        set_level = _accessor_level(item.annotations.get("Setter", class_setter))
+        if set_level and not final and setter not in declared:
+            params = [(item.name, item.kind)]
+            unit.generated.append(_generated(setter, params, "void", item.line, set_level))
+    if "Builder" in marks and "builder" not in declared:
+        builder = f"{unit.name.rsplit('.', 1)[-1]}Builder"
+        line = node.start_point.row + 1
+        unit.generated.append(_generated("builder", [], builder, line, "public"))
+    # An initialised final field takes no argument; @Value makes every field final.
+    every = [f.kind for f in fields if not ((f.final or is_value) and f.initialised)]
+    required = [
+        f.kind
+        for f in fields
+        if (f.final or is_value or "NonNull" in f.annotations) and not f.initialised
+    ]
+    constructors = []
+    if "NoArgsConstructor" in marks:
+        constructors.append([])
+    if "RequiredArgsConstructor" in marks:
+        constructors.append(required)
+    if "AllArgsConstructor" in marks:
+        constructors.append(every)
+    if not explicit_constructors and not set(marks) & _LOMBOK_CONSTRUCTORS:
+        # @Builder and @Value write an all-args constructor, @Data a required-args one,
+        # only when the class declares no constructor of its own.
+        if "Builder" in marks or is_value:
+            constructors.append(every)
+        elif "Data" in marks:
+            constructors.append(required)
+    return constructors
+
+
+def _collect(
+    node: Node,
+    package: str,
+    outer: str,
+    source: bytes,
+    path: str,
+    enclosing: _Enclosing | None = None,
+) -> list[ClassUnit]:
     kind = _DECLARATION_KINDS[node.type]
     name = _text(node.child_by_field_name("name"))
     qualified = f"{outer}.{name}" if outer else name
     unit = ClassUnit("java", package, qualified, _bases(node), [], [], [], kind, path)
-    nested: list[ClassUnit] = []
+    enclosing = enclosing or _Enclosing()
+    nested: list[Node] = []
+    tests: list[tuple[Node, MethodUnit]] = []
     constructors: list[list[str]] = []
+    instance_fields: list[_Field] = []
+    field_types = dict(enclosing.fields)
     if kind == "record":
         components = _parameters(node.child_by_field_name("parameters"))
         unit.fields += components
+        field_types.update(components)
         constructors.append([kind for _, kind in components])
     for member in _members(node, kind):
         if member.type == "enum_constant":
             unit.fields.append((_text(member.child_by_field_name("name")), qualified))
-        elif member.type == "field_declaration" and "static" not in _modifier_words(member):
-            # Instance state only: static constants and loggers are not part of the design.
-            kind_text = type_text(member.child_by_field_name("type"))
-            for declarator in member.children_by_field_name("declarator"):
-                field_name = _text(declarator.child_by_field_name("name"))
-                dims = _text(declarator.child_by_field_name("dimensions"))
-                unit.fields.append((field_name, kind_text + dims))
+        elif member.type == "field_declaration":
+            declared = _fields(member)
+            field_types.update((item.name, item.kind) for item in declared)
+            if "static" not in _modifier_words(member):
+                # Instance state only: static constants and loggers are not part of the design.
+                unit.fields += [(item.name, item.kind) for item in declared]
+                instance_fields += declared
         elif member.type == "constructor_declaration":
             params = _parameters(member.child_by_field_name("parameters"))
             constructors.append([kind for _, kind in params])
         elif member.type == "method_declaration":
-            unit.methods.append(_method(member, source, kind == "interface"))
+            method = _method(member, source, kind == "interface")
+            unit.methods.append(method)
+            if method.is_test:
+                tests.append((member, method))
         elif member.type in _DECLARATION_KINDS:
-            nested += _collect(member, package, qualified, source, path)
+            nested.append(member)
+    explicit = len(constructors) - (kind == "record")
+    constructors += _lombok(unit, node, instance_fields, explicit)
     # The longest constructor shows every dependency; ties go to the first declared.
     unit.ctor_params = max(constructors, key=len, default=[])
-    return [unit, *nested]
+    setup = [*enclosing.setup, *(m.source for m in unit.methods if m.is_setup)]
+    context = (*enclosing.context, name) if outer else ()
+    for member, method in tests:
+        method.calls = calls_of(member, field_types)
+        method.setup = list(setup)
+        method.context = context
+    inner = _Enclosing(field_types, setup, context)
+    units = [unit]
+    for member in nested:
+        units += _collect(member, package, qualified, source, path, inner)
+    return units
 
 
 def parse_java(text: str, path: str = "") -> list[ClassUnit]:
@@ -220,6 +436,19 @@ def _parse_snippet(code: str, whole: bool) -> tuple[Node, list[Problem]]:
     return root, syntax_problems(root, 0 if whole else -1, last_line)
 
 
+def _parse_either(code: str) -> tuple[Node, list[Problem]]:
+    """A whole file when the code declares a class, else class members; members also when
+    the class is only a `@Nested` one among test methods (the whole-file parse then fails)."""
+    if re.search(r"\b(class|interface|enum|record)\s", code) is None:
+        return _parse_snippet(code, whole=False)
+    root, problems = _parse_snippet(code, whole=True)
+    if problems:
+        members = _parse_snippet(code, whole=False)
+        if not members[1]:
+            return members
+    return root, problems
+
+
 def check_method(code: str, name: str | None) -> list[Problem]:
     """Syntax problems of a Java method, or a missing method / wrong name."""
     root, problems = _parse_snippet(code, whole=False)
@@ -243,7 +472,7 @@ def check_method(code: str, name: str | None) -> list[Problem]:
 
 def check_test(code: str) -> list[Problem]:
     """Syntax problems of Java test code, a missing @Test method or a missing assertion."""
-    root, problems = _parse_snippet(code, whole=re.search(r"\bclass\s", code) is not None)
+    root, problems = _parse_either(code)
     if problems:
         return problems
     nodes = list(walk(root))
@@ -256,3 +485,8 @@ def check_test(code: str) -> list[Problem]:
         message = "no assertion (assert*, assertThat, assertThrows, verify* or andExpect call)"
         problems.append(Problem("code", message))
     return problems
+
+
+def parses(code: str) -> bool:
+    """Whether Java code parses: a whole file, or members (methods, fields) of a class."""
+    return not _parse_either(code)[1]

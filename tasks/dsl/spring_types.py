@@ -1,9 +1,16 @@
-"""Java types as the API table's JSON-like notation, looking DTOs and enums up among the assets."""
+"""Java types as the API table's JSON-like notation, looking DTOs and enums up among the assets.
+
+Jackson's annotations among the assets shape the wire form: `@JsonProperty("x")` renames a
+field, `@JsonIgnore` drops it, `@JsonSerialize(using = ...)` makes the class's form unknown
+(`Object`), and `@JsonRootName("user")` wraps a body in `{"user": ...}` where the application
+enables UNWRAP_ROOT_VALUE (requests) or WRAP_ROOT_VALUE (responses).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 from tasks.dsl.code_model import ClassUnit
 from tasks.dsl.jsonlike import MAX_DEPTH
@@ -14,7 +21,7 @@ _SCALARS = {
     "Number": {"double", "float", "Double", "Float", "BigDecimal", "Number"},
     "Boolean": {"boolean", "Boolean"},
     "Date": {"LocalDate"},
-    "DateTime": {"LocalDateTime", "Instant", "OffsetDateTime", "ZonedDateTime", "Date"},
+    "DateTime": {"LocalDateTime", "Instant", "OffsetDateTime", "ZonedDateTime", "Date", "DateTime"},
     "Binary": {"MultipartFile", "Resource", "InputStreamResource", "byte[]"},
 }
 SCALAR_TYPES = {java: notation for notation, names in _SCALARS.items() for java in names}
@@ -22,6 +29,20 @@ _COLLECTIONS = {"List", "Set", "Collection", "Iterable", "Stream", "Flux", "Sort
 _MAPS = {"Map", "HashMap", "TreeMap", "LinkedHashMap", "MultiValueMap"}
 _WRAPPERS = {"Optional", "ResponseEntity", "HttpEntity", "Mono", "CompletableFuture"}
 NO_BODY = {"void", "Void"}
+
+
+class Rendered(str):
+    """A body already in the table's notation (a map built in code), passed through by render."""
+
+
+@dataclass
+class JsonShape:
+    """What Jackson annotations among the assets do to the wire form of the classes."""
+
+    root_names: dict[str, str] = field(default_factory=dict)  # class -> @JsonRootName
+    opaque: set[str] = field(default_factory=set)  # classes with a custom serializer
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> field -> name
+    ignored: dict[str, set[str]] = field(default_factory=dict)  # class -> @JsonIgnore fields
 
 
 def split_generic(type_text: str) -> tuple[str, list[str]]:
@@ -45,9 +66,32 @@ def split_generic(type_text: str) -> tuple[str, list[str]]:
 class JavaTypes:
     """Renders Java types of DTO fields, parameters and return values in the table's notation."""
 
-    def __init__(self, classes: dict[str, ClassUnit]) -> None:
+    def __init__(self, classes: dict[str, ClassUnit], shape: JsonShape | None = None) -> None:
         self.classes = classes  # simple and Outer.Inner names -> unit
+        self.shape = shape or JsonShape()
         self.used: set[str] = set()  # classes rendered as objects since the caller last cleared
+        self.wrapped = False  # whether a body got its root name since the caller last cleared
+
+    def informative(self, type_text: str, near: str = "") -> bool:
+        """Whether a type says more than `Object` (`ResponseEntity<?>`, raw maps do not)."""
+        if isinstance(type_text, Rendered):
+            return type_text != "Object"
+        used = set(self.used)
+        rendered = self.render(self.unwrap(type_text), near)
+        self.used = used
+        return rendered != "Object"
+
+    def render_body(self, type_text: str, near: str = "", wrap: bool = False) -> str:
+        """A request or response body; `{"<root>": ...}` for a root-named class when wrapping."""
+        rendered = self.render(type_text, near)
+        unit = None if isinstance(type_text, Rendered) else self.lookup(
+            split_generic(self.unwrap(type_text))[0], near
+        )  # fmt: skip
+        root = self.shape.root_names.get(unit.name) if wrap and unit is not None else None
+        if root is None:
+            return rendered
+        self.wrapped = True
+        return "{" + json.dumps(root) + ": " + rendered + "}"
 
     def lookup(self, name: str, near: str = "") -> ClassUnit | None:
         """The class a type name means, preferring a class nested in `near` (`Outer.Inner`)."""
@@ -62,6 +106,8 @@ class JavaTypes:
 
     def render(self, type_text: str, near: str = "", depth: int = 0, seen: tuple = ()) -> str:
         """The notation of a Java type: scalars, `[X]` for collections, DTO fields as objects."""
+        if isinstance(type_text, Rendered):
+            return str(type_text)
         text = re.sub(r"@\w+(\([^)]*\))?\s*", "", type_text).strip()  # type-use annotations
         if text in SCALAR_TYPES:
             return SCALAR_TYPES[text]
@@ -91,8 +137,14 @@ class JavaTypes:
         if depth >= MAX_DEPTH or unit.name in seen:
             return "Object"
         self.used.add(unit.name)
+        if unit.name in self.shape.opaque:
+            return "Object"  # a custom serializer decides the form
+        renamed = self.shape.renamed.get(unit.name, {})
+        ignored = self.shape.ignored.get(unit.name, set())
         fields = ", ".join(
-            f"{json.dumps(name)}: {self.render(kind, unit.name, depth + 1, (*seen, unit.name))}"
+            f"{json.dumps(renamed.get(name, name))}: "
+            f"{self.render(kind, unit.name, depth + 1, (*seen, unit.name))}"
             for name, kind in unit.fields
+            if name not in ignored
         )
         return "{" + fields + "}" if fields else "Object"

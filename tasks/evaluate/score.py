@@ -5,7 +5,8 @@ Primary metric per task (what the promotion gate compares):
 - create_agile_user_story, split_user_story_tasks, design_plantuml_datastructure: format_valid
   (the template / diagram validator);
 - implement_method, write_test: pass@1 over records that can run against tests, else
-  syntax_valid (Python ast, Java tree-sitter without ERROR / MISSING nodes).
+  syntax_valid (Python ast; Java, TypeScript, JavaScript: tree-sitter without ERROR / MISSING
+  nodes).
 answer_loss (teacher-forced cross-entropy of the reference answer) moves before the strict
 validators do on a small model; the gate compares it against the promoted model.
 valid_at_n is format validity after up to N validate-and-resample tries (evaluate.resample):
@@ -14,18 +15,13 @@ reported beside format_valid, never instead of it.
 
 from __future__ import annotations
 
-import ast
 import re
-import textwrap
 
 import pandas as pd
 import sacrebleu
-import tree_sitter_java
-from tree_sitter import Language, Parser
 
-from tasks.dsl import api_table, restful, user_story
+from tasks.dsl import api_table, code_units, restful, user_story
 from tasks.dsl.api_cells import COLUMNS
-from tasks.dsl.java_units import syntax_problems
 from tasks.formats import validate_output
 
 PRIMARY = {
@@ -42,19 +38,12 @@ METRICS = (
     "restful_violations_per_table", "ac_count", "syntax_valid", "pass@1", "valid_at_n", "tries",
 )  # fmt: skip
 _CELL = re.compile(r"row \d+, column ")
-_JAVA = Parser(Language(tree_sitter_java.language()))
 
 
 def syntax_valid(code: str, language: str) -> bool:
-    """Whether code parses: Python with ast, Java with tree-sitter (no ERROR/MISSING node)."""
-    if language == "python":
-        try:
-            ast.parse(textwrap.dedent(code))
-        except SyntaxError:
-            return False
-        return True
-    wrapped = code if re.search(r"\b(class|interface|enum)\s", code) else f"class W {{\n{code}\n}}"
-    return not syntax_problems(_JAVA.parse(wrapped.encode("utf-8")).root_node)
+    """Whether code parses in its language (Python ast; Java, TypeScript, JavaScript with
+    tree-sitter, no ERROR/MISSING node; a method or class body alone counts)."""
+    return code_units.syntax_valid(code, language)
 
 
 def api_table_scores(output: str) -> dict:

@@ -18,23 +18,36 @@ import pyarrow.compute as pc
 from tasks.identify_assets.dedup import Duplicate, cluster
 from tasks.identify_assets.scan import CONTENT_WRITE_OPTIONS, INVENTORY_COLUMNS
 from tasks.io import read_parquet, read_table, write_parquet
-from tasks.params import IdentifyAssetsParams, load_params, step_parser
+from tasks.params import DEFAULT_PARAMS, IdentifyAssetsParams, load_params, step_parser
+from tasks.prerequisites import command
 
 REJECT_COLUMNS = ["asset_id", "source", "path", "kind", "reason", "duplicate_of"]
 
 
-def _scan_tables(params: IdentifyAssetsParams) -> dict[str, list[Path]]:
+def _scan_tables(
+    params: IdentifyAssetsParams, params_path: str | Path = DEFAULT_PARAMS
+) -> dict[str, list[Path]]:
     """Per-source Parquet files of each scan table, checked to exist."""
     if not params.sources:
         raise SystemExit("error: identify_assets.sources is empty; list at least one source")
-    scans = [Path(params.scan_dir) / name for name in sorted(params.sources)]
+    names = sorted(params.sources)
     tables = {
-        table: [scan / f"{table}.parquet" for scan in scans]
+        table: [Path(params.scan_dir) / name / f"{table}.parquet" for name in names]
         for table in ("inventory", "contents", "signatures")
     }
-    for path in (p for paths in tables.values() for p in paths):
-        if not path.exists():
-            raise SystemExit(f"error: no scan at {path}; run `dvc repro scan_source` first")
+    unscanned = [
+        name for name in names
+        if not all((Path(params.scan_dir) / name / f"{t}.parquet").exists() for t in tables)
+    ]  # fmt: skip
+    if unscanned:
+        lines = [
+            f"error: no scan of source '{name}' in {Path(params.scan_dir) / name}; run "
+            f"`{command(f'tasks.identify_assets.scan {name}', params_path)}` "
+            f"(through DVC: `dvc repro scan_source@{name}`)"
+            for name in unscanned
+        ]
+        lines.append(f"or run steps 1-2 and their gates: `{command('flows.dataset', params_path)}`")
+        raise SystemExit("\n".join(lines))
     return tables
 
 
@@ -55,13 +68,15 @@ def _reason(duplicate: Duplicate, threshold: float) -> str:
     )
 
 
-def merge_sources(params: IdentifyAssetsParams) -> tuple[pd.DataFrame, pa.Table]:
+def merge_sources(
+    params: IdentifyAssetsParams, params_path: str | Path = DEFAULT_PARAMS
+) -> tuple[pd.DataFrame, pa.Table]:
     """All sources' inventory (with clusters and duplicates rejected) and kept contents.
 
     The contents stay an Arrow table: the text is read, filtered, sorted and written without
     ever becoming Python objects (in pandas that conversion was a large part of a rerun).
     """
-    tables = _scan_tables(params)
+    tables = _scan_tables(params, params_path)
     with ThreadPoolExecutor(1) as pool:  # the big content store loads while clustering runs
         contents_read = pool.submit(_concat_tables, tables["contents"])
         inventory = _with_clusters(
@@ -102,7 +117,7 @@ def _with_clusters(
 def main(argv: list[str] | None = None) -> None:
     args = step_parser("Step 1: merge per-source scans into the asset inventory.").parse_args(argv)
     params = load_params(args.params).identify_assets
-    inventory, contents = merge_sources(params)
+    inventory, contents = merge_sources(params, args.params)
     rejects = inventory.loc[inventory["status"] == "rejected", REJECT_COLUMNS]
     with ThreadPoolExecutor() as pool:  # encoding and writing release the GIL too
         writes = [

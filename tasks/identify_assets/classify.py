@@ -103,7 +103,13 @@ def is_test_path(path: str, language: str) -> bool:
             or "test" in folders
         )
     if language in {"javascript", "typescript"}:
-        return ".test." in name or ".spec." in name or "__tests__" in folders
+        # Jest/Vitest `x.test.ts`, Angular `x.spec.ts` / `app.e2e-spec.ts`, Cypress `x.cy.ts`,
+        # Jest's `__tests__/` and Mocha's default top-level `test/` folder.
+        return (
+            re.search(r"[.-](test|spec)\.|\.cy\.", name) is not None
+            or "__tests__" in folders
+            or folders[:1] in (["test"], ["tests"])
+        )
     if language == "go":
         return name.endswith("_test.go")
     if language == "ruby":

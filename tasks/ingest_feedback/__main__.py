@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.ingest_feedback import ledger
 from tasks.ingest_feedback.convert import Encoded, dpo_pairs, kto_examples, sft_records
@@ -24,7 +25,7 @@ from tasks.ingest_feedback.report import (
     online_metrics,
     retrain_decision,
 )
-from tasks.ingest_feedback.sources import read_source
+from tasks.ingest_feedback.sources import read_source, skipped_sources
 from tasks.ingest_feedback.writer import LedgerWriter
 from tasks.io import write_json, write_jsonl, write_parquet
 from tasks.params import Params, load_params, step_parser
@@ -33,13 +34,15 @@ from tasks.params import Params, load_params, step_parser
 def ingest_sources(params: Params) -> Tally:
     """Read every source from its watermark into the ledger; return what this run added."""
     step = params.ingest_feedback
+    skipped = skipped_sources(params)
+    sources = {name: s for name, s in step.sources.items() if name not in skipped}
     # The writer first: the ledger's state is read once no other writer can change it.
     with LedgerWriter(step.ledger_dir) as writer, gc_paused():
         with closing(ledger.open_ledger(step.ledger_dir)) as connection:
             seen = ledger.known_event_ids(connection)
             total = Tally(earlier_rows=ledger.last_event_row(connection))
-            marks = {name: ledger.watermarks(connection, name) for name in step.sources}
-        for name, source in step.sources.items():
+            marks = {name: ledger.watermarks(connection, name) for name in sources}
+        for name, source in sources.items():
             chunks = read_source(name, source, marks[name], step.batch_size)
             tally = ingest(writer, chunks, seen)
             total.lines += tally.lines
@@ -72,6 +75,12 @@ def _write_outputs(params: Params, tally: Tally | None) -> dict:
                 [earlier, pa.Table.from_batches(tally.new_events, earlier.schema)]
             )
         rejects = ledger.all_rejects(connection)
+    skipped = pa.array(list(skipped_sources(params)), pa.string())
+    if len(skipped):  # what an earlier run read from a source now left out is not used either
+        events, rejects = (
+            table.filter(pc.invert(pc.fill_null(pc.is_in(table["source"], skipped), False)))
+            for table in (events, rejects)
+        )
     # The Parquet tables are written on a second thread (Arrow lets go of the GIL) while the
     # conversions, which share one encoding of the texts, run on this one.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as parquet:
@@ -107,6 +116,8 @@ def _write_outputs(params: Params, tally: Tally | None) -> dict:
 def main(argv: list[str] | None = None) -> None:
     args = step_parser("Step 6: ingest feedback events into training data.").parse_args(argv)
     params = load_params(args.params)
+    for name, why in skipped_sources(params).items():
+        print(f"feedback: source '{name}' skipped: {why}")
     tally = ingest_sources(params)
     decision = write_outputs(params, tally)
     reasons = ", ".join(f"{r}={n}" for r, n in sorted(tally.reasons.items()))

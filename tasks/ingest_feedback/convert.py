@@ -17,6 +17,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tasks.dsl import code_units
+
 _JAVA_PUNCTUATION = re.compile(r"[{};]")
 
 
@@ -28,8 +30,13 @@ def answer_language(task: str, answer: str) -> str:
         try:
             ast.parse(textwrap.dedent(answer))
         except SyntaxError:
-            return "java"
-        return "python"
+            pass
+        else:
+            return "python"
+        for language in ("java", "typescript", "javascript"):
+            if code_units.syntax_valid(answer, language):
+                return language
+        return "java"  # parses as nothing: the validator says what is wrong with it
     if task == "create_agile_user_story":
         return "zh" if re.search(r"[\u4e00-\u9fff]", answer) else "en"
     return {"design_restful_api": "markdown", "design_plantuml_datastructure": "plantuml"}.get(

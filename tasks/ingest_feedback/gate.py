@@ -32,6 +32,18 @@ def _record_texts(kind: str, record: dict) -> list[str | None]:
     return [record.get("instruction"), record.get("input"), *prompt, *answers]
 
 
+def with_reject_ratio(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with `reject_ratio`: rejected lines / lines read, the same on every row.
+
+    A per-row value rather than a mean over `is_rejected`, so that no feedback yet (no rows: a
+    new repository, or only the demo inbox left out) passes instead of failing on a mean of
+    nothing.
+    """
+    lines = frame["is_rejected"].dropna() if "is_rejected" in frame else pd.Series(dtype=bool)
+    ratio = float(lines.astype(bool).mean()) if len(lines) else 0.0
+    return frame.assign(reject_ratio=ratio)
+
+
 def gate_input(params: Params) -> GateInput:
     """Events, rejects and converted records in one frame, each row flagged by `row_kind`."""
     step = params.ingest_feedback
@@ -61,7 +73,9 @@ def gate_input(params: Params) -> GateInput:
         for kind, path in (("sft", step.records), ("dpo", step.dpo), ("kto", step.kto))
         for n, record in enumerate(read_jsonl(path), start=1)
     ]
-    frame = pd.concat([events, rejected, pd.DataFrame(records)], ignore_index=True)
+    frame = with_reject_ratio(
+        pd.concat([events, rejected, pd.DataFrame(records)], ignore_index=True)
+    )
     return GateInput(
         frame=frame,
         id_columns=["row_id"],

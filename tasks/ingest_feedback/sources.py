@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from tasks.params import FeedbackDirSource, FeedbackS3Source, FeedbackSourceParams
+from tasks.params import FeedbackDirSource, FeedbackS3Source, FeedbackSourceParams, Params
 
 
 @dataclass(frozen=True)
@@ -125,3 +125,14 @@ def read_source(
     if isinstance(source, FeedbackS3Source):
         return read_s3(name, source, marks, size)
     return read_dir(name, source, marks, size)
+
+
+def skipped_sources(params: Params) -> dict[str, str]:
+    """Feedback sources left out, with why: those `only_with_source` ties to an asset source
+    that identify_assets.sources does not list (the demo's inbox in a copy pointed elsewhere)."""
+    assets = params.identify_assets.sources
+    return {
+        name: f"only with identify_assets source '{source.only_with_source}', which is not listed"
+        for name, source in params.ingest_feedback.sources.items()
+        if source.only_with_source is not None and source.only_with_source not in assets
+    }

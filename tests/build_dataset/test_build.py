@@ -108,3 +108,10 @@ def test_given_pipeline_files_when_the_step_runs_then_it_writes_datasets_rejects
         assert f"## {heading}" in card  # fmt: skip
     assert "split_user_story_tasks" in card and "Off (no `build_dataset.teacher.base_url`)" in card
     assert json.loads(json.dumps(train[0]))["instruction"]
+
+
+def test_given_the_samples_when_built_then_every_task_is_fed_and_no_group_is_cut(built):
+    records, rejects, info = built
+    assert info.warnings == []
+    assert not rejects["reason"].str.startswith("split_cut").any()  # the shipped split as it was
+    assert not records["group"].str.contains(">").any()

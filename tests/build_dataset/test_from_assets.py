@@ -64,6 +64,31 @@ def test_given_a_controller_a_spec_documents_when_read_then_both_share_a_group()
     assert alone[0].assets == ("web/PayeeController.java",)
 
 
+def test_given_spring_settings_among_the_assets_when_read_then_root_names_wrap_request_bodies():
+    controller = """package com.acme.web;
+@RestController
+public class PayeeController {
+    /** Adds a payee. */
+    @PostMapping("/payees")
+    @ResponseStatus(HttpStatus.CREATED)
+    public void add(@RequestBody NewPayee payee) {}
+}
+@JsonRootName("payee")
+record NewPayee(String name, String iban) {}
+"""
+    sources = {"web/PayeeController.java": controller}
+    units = {name: code_units.parse_java(text) for name, text in sources.items()}
+    settings = {"res/application.yml": "spring:\n  jackson:\n    deserialization:\n"
+                "      unwrap-root-value: true\n"}  # fmt: skip
+    assert from_api.SPRING_SETTINGS.search("src/main/resources/application-dev.yml")
+    assert not from_api.SPRING_SETTINGS.search("docs/my-application.yml")
+    (section,) = from_api.controller_sections(sources, units, [], settings)
+    assert section.operations[0].request == 'body {"payee": {"name": String, "iban": String}}'
+    assert section.assets == ("web/PayeeController.java", "res/application.yml")
+    (plain,) = from_api.controller_sections(sources, units, [])
+    assert plain.operations[0].request == 'body {"name": String, "iban": String}'
+
+
 def test_given_a_spec_when_read_then_sections_chunk_into_tables_and_schema_diagrams():
     text = (REPO / "samples/api/payments-openapi.yaml").read_text("utf-8")
     sections, rejects = from_api.spec_sections("spec", "openapi", text)

@@ -7,7 +7,7 @@ import pytest
 
 from tasks.build_dataset.__main__ import build
 from tasks.build_dataset.gate import gate_frame
-from tasks.gates import GateInput, run_gate, validate_frame
+from tasks.gates import GateFailed, GateInput, run_gate, validate_frame
 from tasks.io import write_parquet
 from tests.support import REPO
 
@@ -37,7 +37,7 @@ def test_given_the_sample_dataset_when_gated_then_every_expectation_is_met(
     write_parquet(params.build_dataset.records, sample_records)
     result = run_gate("dataset", params)
     assert result.success and result.rows == len(sample_records)
-    assert result.evaluated == 21
+    assert result.evaluated == 23
 
 
 def test_given_planted_defects_when_gated_then_each_fails_its_expectation_naming_the_record(
@@ -72,3 +72,24 @@ def test_given_planted_defects_when_gated_then_each_fails_its_expectation_naming
     assert failed["format_problems"].sample_rows[0]["record_id"] == records.loc[story, "record_id"]
     assert failed["contaminated"].unexpected_count == 1
     assert failed["teacher_answer_in_eval"].unexpected_count == 1
+
+
+def test_given_a_task_below_the_minimum_when_gated_then_the_failure_names_task_count_threshold(
+    sample_records, repo_params, tmp_path
+):
+    records = sample_records
+    tasks = records[records["task"] == "split_user_story_tasks"]
+    kept = [tasks[tasks["split"] == "train"].index[0], tasks[tasks["split"] == "eval"].index[0]]
+    records = records.drop(index=tasks.index.difference(kept))
+    params = _params(repo_params, tmp_path)
+    write_parquet(params.build_dataset.records, records)
+
+    with pytest.raises(GateFailed) as failed:
+        run_gate("dataset", params)
+
+    lines = str(failed.value).splitlines()
+    at = next(i for i, line in enumerate(lines) if "on column 'task_record_count'" in line)
+    assert lines[at + 1].strip() == (
+        "task split_user_story_tasks: 2 records, below gates.min_records_per_task = 3"
+    )
+    assert "create_agile_user_story" not in str(failed.value)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.dsl import api_table
+from tasks.dsl import api_postman, api_table
 from tasks.dsl.api_table import HEADER, SEPARATOR, Operation, SpecError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,7 +34,7 @@ OPENAPI3_DOCUMENT = {
             '{"name": String, "iban": String}, "id": String, "createdAt": DateTime, '
             '"paused": Boolean} | 500: {"error": String} |',
             '| /standing-orders/{orderId} | DELETE | Delete a standing order | path {"orderId": '
-            'String}; header {"X-Request-Id": String} | 204 | 404: |',
+            'String}; header {"X-Request-Id": String} | 204 | 404 |',
         ]
     ),
     "Payees": "\n".join(
@@ -55,7 +55,7 @@ SWAGGER2_TABLE = "\n".join(
         '| /pets | POST | Add a new pet to the store | body {"id": Integer, "name": String, '
         '"category": {"id": Integer, "name": String}, "tags": [String], "born": Date} | '
         '200 {"id": Integer, "name": String, "category": {"id": Integer, "name": String}, '
-        '"tags": [String], "born": Date} | 405: |',
+        '"tags": [String], "born": Date} | 405 |',
         '| /pets/{petId} | GET | Find pet by ID | path {"petId": Integer}; query {"fields": '
         '[String]} | 200 {"id": Integer, "name": String, "category": {"id": Integer, "name": '
         'String}, "tags": [String], "born": Date} | 404: {"code": Integer, "message": String} |',
@@ -76,18 +76,18 @@ POSTMAN_DOCUMENT = {
             'String}], "active": Boolean} | 404: {"error": String} |',
             '| /accounts/{accountId}/transfers | POST | Create transfer | path {"accountId": '
             'String}; body {"amount": Any, "currency": String, "tags": [Any]} | 201 {"id": '
-            "String} | 422: |",
+            "String} | 422 |",
         ]
     ),
     "Health": "\n".join(
-        ["## Health", "", HEADER, SEPARATOR, "| /health | GET | Ping |  | 200 |  |"]
+        ["## Health", "", HEADER, SEPARATOR, "| /health | GET | Ping |  | unknown | unknown |"]
     ),
 }
 
 
 def _operations(name: str) -> list[Operation]:
     spec = api_table.load_spec((FIXTURES / name).read_text(encoding="utf-8"))
-    if name.startswith("postman"):
+    if "postman" in name:
         return api_table.operations_from_postman(spec)
     return api_table.operations_from_openapi(spec)
 
@@ -110,7 +110,16 @@ def test_given_postman_collection_with_nested_folders_when_rendered_then_matches
     assert api_table.render_document(_operations("postman.json")) == POSTMAN_DOCUMENT
 
 
-@pytest.mark.parametrize("name", ["openapi3.yaml", "swagger2.json", "postman.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "openapi3.yaml",
+        "swagger2.json",
+        "postman.json",
+        "blog-openapi.yaml",
+        "blog.postman_collection.json",
+    ],
+)
 def test_given_any_source_when_rendered_then_tables_and_documents_validate(name):
     operations = _operations(name)
     assert api_table.validate(api_table.render_table(operations[:1])) == []
@@ -140,15 +149,13 @@ def test_given_document_with_sections_when_parsed_then_rows_carry_section_and_ro
     ]
 
 
-def test_given_postman_request_without_examples_when_read_then_response_is_200():
+def test_given_postman_request_without_examples_or_tests_when_read_then_responses_are_unknown():
     collection = {"info": {"name": "c"}, "item": [{"name": "Users", "request": "{{host}}/users"}]}
     [operation] = api_table.operations_from_postman(collection)
-    assert (operation.section, operation.path, operation.method, operation.response) == (
-        "Users",
-        "/users",
-        "GET",
-        "200",
-    )
+    assert (operation.section, operation.path, operation.method) == ("Users", "/users", "GET")
+    # Nothing documents a status: no invented bare 200, and no "no errors" claim either.
+    assert (operation.response, operation.errors) == ("unknown", "unknown")
+    assert api_table.validate(api_table.render_table([operation])) == []
 
 
 def test_given_recursive_schema_when_loaded_then_recursion_ends_in_object():
@@ -376,7 +383,7 @@ BROKEN_TABLES = [
         "errors-no-colon",
         _table(_row(Error_Response='404 {"error": String}')),
         "row 1, column Error Response",
-        "must be '<code>:' or '<code>: <body>'",
+        "must be '<code>' or '<code>: <body>'",
     ),
     (
         "errors-success-code",
@@ -441,3 +448,103 @@ def test_given_row_with_several_mistakes_when_validated_then_every_problem_is_re
         "row 1, column Response",
         "row 1, column Error Response",
     ]
+
+
+BLOG_POSTMAN = {
+    "Members": [
+        '| /members | POST | Sign up | body {"member": {"email": String, "handle": String, '
+        '"secret": String}} | 201 |  |',
+        '| /members/sign-in | POST | Sign in | body {"member": {"email": String, "secret": '
+        'String}} | 200 {"member": {"email": String, "handle": String, "token": String}} | '
+        '401; 422: {"errors": {"body": [String]}} |',
+    ],
+    "Member": [
+        '| /member | GET | Current member | header {"Authorization": String} | 200 |  |',
+    ],
+    "Profiles": [
+        '| /profiles/{handle} | GET | Profile of a celebrity | path {"handle": String}; header '
+        '{"Authorization": String} | 200 |  |',
+        '| /profiles/{handle}/follow | POST | Follow a celebrity | path {"handle": String}; '
+        'header {"Authorization": String} | 200; 201 |  |',
+    ],
+    "Posts": [
+        '| /posts | GET | All posts | query {"author": String, "limit": String, "offset": '
+        "String} | 200 |  |",
+    ],
+    "Topics": ["| /topics | GET | Topics |  | unknown | unknown |"],
+}
+
+
+def test_given_a_realworld_style_postman_collection_when_read_then_operations_merge_requests():
+    # `{{BLOG_URL}}` is the host; `celeb_{{HANDLE}}` is a test value of the route's parameter;
+    # the sign-up inside "Profiles" is a setup call of /members; every request to an operation
+    # adds its query parameters, examples and asserted statuses; nothing asserted -> unknown.
+    document = api_table.render_document(_operations("blog.postman_collection.json"))
+    assert {name: table.splitlines()[4:] for name, table in document.items()} == BLOG_POSTMAN
+    assert api_table.validate("\n\n".join(document.values())) == []
+
+
+def test_given_openapi_security_schemes_when_rendered_then_credentials_are_request_headers():
+    rows = {
+        (row["Method"], row["API"]): row
+        for row in api_table.parse_table(api_table.render_table(_operations("blog-openapi.yaml")))
+    }
+    assert rows[("POST", "/members/sign-in")]["Request"].startswith("body ")  # security: []
+    assert rows[("POST", "/members/sign-in")]["Error Response"] == (
+        '401; 422: {"errors": {"body": [String]}}'
+    )
+    assert rows[("GET", "/member")]["Request"] == 'header {"Authorization": String}'
+    # The first alternative that asks for something; `{}` alone would mean anonymous access.
+    assert rows[("GET", "/profiles/{handle}")]["Request"] == (
+        'path {"handle": String}; header {"Authorization": String}'
+    )
+    # Both schemes of one requirement; a declared parameter is not repeated in another case.
+    assert rows[("GET", "/posts/feed")]["Request"] == (
+        'query {"limit": Integer}; header {"authorization": String, "X-Api-Key": String}'
+    )
+    delete = rows[("DELETE", "/posts/{slug}")]
+    assert delete["Request"] == 'path {"slug": String}; query {"api_key": String}'
+    assert (delete["Response"], delete["Error Response"]) == ("unknown", "401; 403")
+
+
+@pytest.mark.parametrize(
+    ("script", "codes"),
+    [
+        (["pm.response.to.have.status(201);"], [201]),
+        ("pm.expect(pm.response.code).to.equal(204);", [204]),
+        (["pm.expect(pm.response.code).to.be.oneOf([200, 202]);"], [200, 202]),
+        (["pm.response.to.be.ok;", "pm.response.to.be.notFound"], [200, 404]),
+        (["pm.response.to.have.status('Created');"], [201]),
+        (["tests['ok'] = responseCode.code === 200;"], [200]),
+        (["pm.expect(pm.response.code).to.not.equal(500);", "pm.response.to.be.success;"], []),
+    ],
+)
+def test_given_a_test_script_when_read_then_asserted_status_codes_are_found(script, codes):
+    item = {"event": [{"listen": "test", "script": {"exec": script}}]}
+    assert api_postman.asserted_codes(item) == codes
+
+
+@pytest.mark.parametrize(
+    ("variable", "name"),
+    [("USERNAME", "username"), ("USER_ID", "userId"), ("notificationId", "notificationId"),
+     ("order-id", "orderId")],
+)  # fmt: skip
+def test_given_a_collection_variable_when_named_then_it_is_lower_camel_case(variable, name):
+    assert api_postman.parameter_name(variable) == name
+
+
+@pytest.mark.parametrize(
+    ("errors", "valid"),
+    [("401; 404", True), ("401:; 404:", True), ("unknown", True), ("404; unknown", False)],
+)
+def test_given_error_cells_without_bodies_or_unknown_when_validated_then_forms_are_checked(
+    errors, valid
+):
+    problems = api_table.validate(_table(_row(Error_Response=errors)))
+    assert (problems == []) is valid, problems
+
+
+def test_given_an_unknown_response_cell_when_validated_then_it_must_be_the_whole_cell():
+    assert api_table.validate(_table(_row(Response="unknown", Error_Response="unknown"))) == []
+    problems = api_table.validate(_table(_row(Response="200; unknown")))
+    assert [p.message for p in problems] == ["item 2: 'unknown' must be the whole cell"]

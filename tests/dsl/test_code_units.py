@@ -268,7 +268,10 @@ def test_given_every_parsed_method_when_validated_then_it_is_a_valid_method():
             "fn add() {}",
             "rust",
             None,
-            ["language: unsupported language 'rust'; expected java or python"],
+            [
+                "language: unsupported language 'rust'; "
+                "expected java, python, typescript or javascript"
+            ],
         ),
     ],
 )

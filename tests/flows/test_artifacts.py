@@ -43,11 +43,17 @@ def test_given_a_failed_gate_then_each_failed_expectation_is_a_row():
         "failures": [
             {"expectation": "expect_column_values_to_not_be_null", "column": "output",
              "unexpected_count": 3, "observed": {"unexpected_percent": 1.5}},
+            {"expectation": "expect_column_min_to_be_between", "column": "task_eval_records",
+             "unexpected_count": None, "observed": 0,
+             "details": ["task write_test: 6 train, 0 eval records: no eval records"]},
         ]
     }  # fmt: skip
     assert gate_table(result) == [
         {"expectation": "expect_column_values_to_not_be_null", "column": "output",
-         "offending rows": 3, "observed": "{'unexpected_percent': 1.5}"},
+         "offending rows": 3, "observed": "{'unexpected_percent': 1.5}", "what is wrong": ""},
+        {"expectation": "expect_column_min_to_be_between", "column": "task_eval_records",
+         "offending rows": None, "observed": "0",
+         "what is wrong": "task write_test: 6 train, 0 eval records: no eval records"},
     ]  # fmt: skip
     assert gate_table({"failures": []})[0]["observed"] == "met"
 

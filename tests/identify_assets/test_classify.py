@@ -111,3 +111,26 @@ def test_header_comments_leave_strings_and_code_out():
     assert header_comments(java, "java", 1) == " a comment"
     assert header_comments(java, "java", 5).split("\n") == [" a comment", " block ", " late"]
     assert header_comments("s = '# no'  # yes\n", "python", 5) == " yes"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("src/app/articles/article.service.ts", "source"),
+        ("src/app/articles/article.service.spec.ts", "test"),
+        ("src/components/Button.tsx", "source"),
+        ("src/components/Button.test.tsx", "test"),
+        ("src/lib/__tests__/slug.ts", "test"),
+        ("e2e/src/app.e2e-spec.ts", "test"),
+        ("cypress/e2e/login.cy.ts", "test"),
+        ("lib/cart.js", "source"),
+        ("lib/cart.test.js", "test"),
+        ("test/cart.js", "test"),  # Mocha's default folder
+        ("src/contest.service.ts", "source"),  # "test" inside a word is no test
+        ("src/latest.mjs", "source"),
+    ],
+)
+def test_typescript_and_javascript_tests_follow_jest_angular_mocha_and_cypress_names(path, kind):
+    language = language_of(path, "")
+    assert language in {"typescript", "javascript"}
+    assert kind_of(path, language, "export const a = 1;\n") == kind

@@ -161,3 +161,21 @@ def test_a_rerun_after_changes_writes_exactly_what_a_full_run_writes(tmp_path, c
     kept = after["status"] == "kept"
     assert len(after) == len(rerun["contents"]) + len(rerun["rejects"]) == 7
     assert sorted(rerun["contents"]["asset_id"].to_pylist()) == sorted(after.index[kept])
+
+
+def test_given_a_source_never_scanned_when_merged_then_the_hint_names_its_real_stage(
+    repo_params, tmp_path
+):
+    step = scanned_step(repo_params, tmp_path, {"a": {"m.py": module(3)}})
+    step = step.model_copy(update={"sources": {**step.sources, "my_repo": step.sources["a"]}})
+
+    with pytest.raises(SystemExit) as stopped:
+        merge_sources(step, tmp_path / "my.yaml")
+
+    message = str(stopped.value)
+    assert f"error: no scan of source 'my_repo' in {tmp_path / 'scans' / 'my_repo'}" in message
+    assert f"`python -m tasks.identify_assets.scan my_repo --params {tmp_path / 'my.yaml'}`" in (
+        message
+    )
+    assert "`dvc repro scan_source@my_repo`" in message and "source 'a'" not in message
+    assert f"`python -m flows.dataset --params {tmp_path / 'my.yaml'}`" in message
