@@ -2,12 +2,16 @@
 
 Each run gets new user, pid, network, ipc and uts namespaces (`--unshare-all`) as uid/gid
 65534, its own /proc and /dev (never the host's), read-only binds of only the system
-directories and the interpreter and venv that run the tests, a private size-limited /tmp, and
-one writable directory: the work dir (the project's temporary copy). Its environment is built
-from nothing (`--clearenv`), so the evaluator's secrets never reach it. CPU, address-space,
-file-size, process-count and core rlimits are set inside, before the code runs. A wall-clock
-timeout kills bwrap; `--die-with-parent` then kills the sandbox's pid 1, and with it every
-process in the pid namespace, so nothing the code started outlives the call.
+directories and the interpreter and venv that run the tests, and nothing writable that the
+host keeps: the work dir (the project's temporary copy) is bound read-only and copied into a
+size-limited tmpfs at the same path, its cwd; /tmp and /dev/shm are size-limited tmpfs too
+(each holds 4 x `file_mb`, the work dir that beyond the project), and the rest of the tree is
+remounted read-only, so generated code can fill neither the host's disk nor, past those
+bounds, its memory. Its environment is built from nothing (`--clearenv`), so the evaluator's
+secrets never reach it. CPU, address-space, file-size, process-count and core rlimits are set
+inside, before the code runs. A wall-clock timeout kills bwrap; `--die-with-parent` then
+kills the sandbox's pid 1, and with it every process in the pid namespace, so nothing the code
+started outlives the call.
 
 As root, the sandbox must not map onto host root: the kernel never enforces RLIMIT_NPROC for
 host root, so a fork bomb would be unbounded. A first bwrap (root, mount namespace only)
@@ -43,6 +47,16 @@ UNISOLATED_WARNING = (
     "untrusted models or data."
 )
 
+# Where the project as written is bound read-only inside the sandbox; COPY_IN copies it into
+# the work dir's tmpfs before the code runs (a trusted prelude; the code sees only the copy's
+# writes, the host's work dir never changes).
+PROJECT = "/.llmops-project"
+COPY_IN = """import shutil as _shutil
+_shutil.copytree({project!r}, ".", symlinks=True, dirs_exist_ok=True)
+del _shutil
+"""
+PAGE = 4096  # a tmpfs stores every file in whole pages
+
 # Prepended to the code: the limits are set in the sandboxed process itself, so RLIMIT_NPROC
 # counts the sandbox's own user namespace, not every process the evaluator's user has.
 RLIMITS = """import resource as _resource
@@ -57,7 +71,8 @@ class Limits:
     timeout_s: float = 20.0
     cpu_s: int = 15
     memory_mb: int = 1024
-    file_mb: int = 16  # per file; the private /tmp holds 4 x this in all
+    file_mb: int = 16  # per file; /tmp, /dev/shm and the work dir (beyond the project) hold
+    # 4 x this each, in all
     processes: int = 64  # RLIMIT_NPROC: processes and threads inside the sandbox
     allow_unisolated: bool = False  # no sandbox here: run anyway (loud warning) or refuse
 
@@ -95,7 +110,8 @@ def _probe(bwrap: str) -> str | None:
     version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
     return (
         f"{version or 'bubblewrap'}: own user/pid/net/ipc/uts namespaces, uid {NOBODY}, "
-        "read-only system + interpreter, private /tmp, rlimits incl. processes"
+        "read-only system + interpreter, size-limited tmpfs work dir, /tmp and /dev/shm, "
+        "rlimits incl. processes"
     )
 
 
@@ -132,20 +148,42 @@ def _read_only_trees() -> list[str]:
     return trees
 
 
+def _scratch_bytes(limits: Limits) -> int:
+    """What generated code may write into each tmpfs: /tmp, /dev/shm, the work dir."""
+    return 4 * limits.file_mb * 1024 * 1024
+
+
+def _stored_bytes(folder: Path) -> int:
+    """Room the files under `folder` take on a tmpfs (whole pages), symlinks included."""
+    total = 0
+    for parent, _dirs, files in os.walk(folder):
+        for name in files:
+            size = os.lstat(os.path.join(parent, name)).st_size
+            total += -(-size // PAGE) * PAGE
+    return total
+
+
 def _bwrap_options(
-    binds: list[tuple[str, str]], work: tuple[str, Path], limits: Limits
+    binds: list[tuple[str, str]], work: tuple[str, Path], limits: Limits, project_bytes: int
 ) -> list[str]:
-    """The sandbox: `binds` (source, destination) read-only, `work` (source, path) writable."""
+    """The sandbox: `binds` (source, destination) read-only; `work` (source, path) copied
+    into a tmpfs of `project_bytes` plus the scratch allowance, its cwd."""
+    scratch = str(_scratch_bytes(limits))
     options = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent"]
     options += ["--new-session", "--uid", str(NOBODY), "--gid", str(NOBODY)]
     options += ["--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
-    options += ["--size", str(4 * limits.file_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+    options += ["--size", scratch, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    options += ["--size", scratch, "--tmpfs", "/tmp"]
     for source, destination in binds:
         options += ["--ro-bind", source, destination]
     for link in SYSTEM_DIRS:
         if os.path.islink(link):
             options += ["--symlink", os.readlink(link), link]
-    options += ["--bind", work[0], str(work[1]), "--chdir", str(work[1]), "--clearenv"]
+    options += ["--ro-bind", work[0], PROJECT]
+    options += ["--size", str(project_bytes + _scratch_bytes(limits)), "--tmpfs", str(work[1])]
+    # Last: the root tmpfs bwrap builds (and the mount points on it) becomes read-only; the
+    # size-limited tmpfs above stay the only places the code can write to.
+    options += ["--remount-ro", "/", "--chdir", str(work[1]), "--clearenv"]
     for name, value in _environment("/tmp").items():
         options += ["--setenv", name, value]
     return options
@@ -199,10 +237,13 @@ def _run_sandboxed(
     bwrap: str, workdir: Path, limits: Limits, code: str, args: list[str]
 ) -> Outcome:
     trees = _read_only_trees()
-    python = [sys.executable, "-I", "-c", _rlimits(limits) + code, *args]
+    prelude = COPY_IN.format(project=PROJECT) + _rlimits(limits)
+    python = [sys.executable, "-I", "-c", prelude + code, *args]
     env = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: its pid 1 in the sandbox keeps it
+    project_bytes = _stored_bytes(workdir)
     if os.geteuid() != 0:
-        options = _bwrap_options([(t, t) for t in trees], (str(workdir), workdir), limits)
+        binds = [(t, t) for t in trees]
+        options = _bwrap_options(binds, (str(workdir), workdir), limits, project_bytes)
         return _wait(_start([bwrap, *options, "--", *python], workdir, env), limits.timeout_s)
     setpriv = shutil.which("setpriv")
     if setpriv is None:
@@ -217,7 +258,8 @@ def _run_sandboxed(
         outer += ["--ro-bind", tree, source]
     outer += ["--bind", str(workdir), work, "--", setpriv, f"--reuid={NOBODY}"]
     outer += [f"--regid={NOBODY}", "--clear-groups", "--"]
-    inner = _bwrap_options(list(zip(staged, trees, strict=True)), (work, workdir), limits)
+    binds = list(zip(staged, trees, strict=True))
+    inner = _bwrap_options(binds, (work, workdir), limits, project_bytes)
     try:
         process = _start([*outer, bwrap, *inner, "--", *python], workdir, env)
         return _wait(process, limits.timeout_s)

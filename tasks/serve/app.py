@@ -16,8 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
+from tasks.dsl.code_units import LANGUAGES
+from tasks.formats import TASKS, validate_output
 from tasks.params import ServeParams
-from tasks.serve.engine import Engine, PromptTooLong, StopFilter
+from tasks.serve.engine import Completion, Engine, PromptTooLong, StopFilter
 from tasks.serve.limits import BodySizeLimit, error_body
 from tasks.serve.schemas import (
     UNPAIRED_SURROGATE,
@@ -27,6 +29,9 @@ from tasks.serve.schemas import (
     GenerationRequest,
 )
 from tasks.serve.store import FeedbackStore, UnknownCompletion, hash_user
+
+# Tasks whose validator needs the code's language; the others ignore it.
+_CODE_TASKS = ("implement_method", "write_test")
 
 
 def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_key: str | None):
@@ -70,9 +75,36 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
         asked = req.max_completion_tokens or req.max_tokens or params.default_max_tokens
         return min(asked, params.max_tokens)
 
+    def validator(req: GenerationRequest) -> Callable[[str], bool] | None:
+        """The named task's validator when serve.resample is on; None: the raw answer goes."""
+        task = req.task
+        if not params.resample.tries or task not in TASKS:
+            return None
+        if req.language:
+            languages: tuple[str, ...] = (req.language,)
+        else:  # any language the code tasks know; the other validators ignore it
+            languages = LANGUAGES if task in _CODE_TASKS else ("any",)
+        return lambda text: any(not validate_output(task, text, lang) for lang in languages)
+
+    def generate(
+        req: GenerationRequest, prompt: str, limit: int, temperature: float
+    ) -> tuple[Completion, dict[str, Any]]:
+        """The answer and how it was got: {"tries": generations, "valid": bool, or None when
+        no validator ran (no known task named, or resampling off)}."""
+        is_valid, stop = validator(req), req.stop_list()
+        if is_valid is None:
+            return engine.complete(prompt, limit, temperature, req.top_p, stop), {
+                "tries": 1, "valid": None,
+            }  # fmt: skip
+        done, tries, valid = engine.complete_valid(
+            prompt, limit, temperature, req.top_p, stop, is_valid, params.resample.tries,
+            params.resample.temperature, params.resample.top_p,
+        )  # fmt: skip
+        return done, {"tries": tries, "valid": valid}
+
     def answer_record(
         answer_id: str, req: GenerationRequest, request: Request, messages: list, text: str,
-        started: float,
+        started: float, tried: dict[str, Any],
     ) -> dict[str, Any]:  # fmt: skip
         return {
             "id": answer_id,
@@ -84,6 +116,7 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
             "client": request.headers.get("user-agent", "api")[:200],
             "user": hash_user(req.user),
+            **tried,  # tries and valid: the validate-and-resample loop's outcome
         }
 
     @app.get("/health")
@@ -128,16 +161,15 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
             if req.stream:
                 handle = engine.stream(prompt, limit, temperature, req.top_p)
             else:
-                done = await run_in_threadpool(
-                    engine.complete, prompt, limit, temperature, req.top_p, req.stop_list()
-                )
+                done, tried = await run_in_threadpool(generate, req, prompt, limit, temperature)
         except PromptTooLong as exc:
             return JSONResponse(error_body(str(exc), 400, "context_length_exceeded"), 400)
         if not req.stream:
-            record = answer_record(answer_id, req, request, messages, done.text, started)
+            record = answer_record(answer_id, req, request, messages, done.text, started, tried)
             await run_in_threadpool(store.record_answer, record)
-            usage = _usage(done.prompt_tokens, done.completion_tokens)
-            return shape.full(done.text, done.finish_reason, usage)
+            usage = _usage(done.prompt_tokens, done.completion_tokens)  # of the answer given
+            # An extension field OpenAI clients ignore (their SDKs keep it as an extra).
+            return shape.full(done.text, done.finish_reason, usage) | {"llmops": tried}
 
         async def events() -> AsyncIterator[str]:
             if chat:
@@ -153,7 +185,9 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
             text, stopped = deltas.text, deltas.stopped
             await anyio.to_thread.run_sync(handle.thread.join)
             finish = "stop" if handle.ended or stopped else "length"
-            record = answer_record(answer_id, req, request, messages, text.strip(), started)
+            # Streams are never resampled: their tokens are out before a validator sees them.
+            raw = {"tries": 1, "valid": None}
+            record = answer_record(answer_id, req, request, messages, text.strip(), started, raw)
             await run_in_threadpool(store.record_answer, record)
             yield _sse(shape.chunk(None, finish))
             if req.stream_options and req.stream_options.include_usage:
@@ -185,17 +219,49 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
 class _StreamedAnswer(StreamingResponse):
     """An SSE answer that stops its generation however the response ends: done, failed, or
     cancelled because the client disconnected (which would otherwise hold the engine's lock
-    until max_tokens)."""
+    until max_tokens).
+
+    The disconnect is watched for on its own, whatever ASGI spec version the server reports,
+    and stops the generation the moment it arrives: the body iterator may be waiting for a
+    piece that the streamer only releases at a word's end (or at the end of the answer), so
+    waiting for it to notice would let the generation run on. A write to the socket that
+    fails because the client went away stops it too.
+    """
 
     def __init__(self, content: AsyncIterator[str], stop: Callable[[], None], **kwargs: Any):
         super().__init__(content, **kwargs)
         self.stop = stop
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        failure: Exception | None = None
         try:
-            await super().__call__(scope, receive, send)
+            async with anyio.create_task_group() as group:
+
+                async def watch() -> None:
+                    await self.listen_for_disconnect(receive)
+                    self.stop()  # now: the generation ends after the token it is on
+                    group.cancel_scope.cancel()
+
+                async def respond() -> None:
+                    nonlocal failure
+                    try:
+                        await self.stream_response(send)
+                    except OSError:
+                        pass  # the write failed: the client is gone, nobody to answer
+                    except Exception as exc:  # re-raised below, not inside an ExceptionGroup
+                        failure = exc
+                    finally:
+                        self.stop()
+                        group.cancel_scope.cancel()
+
+                group.start_soon(watch)
+                group.start_soon(respond)
         finally:
             self.stop()
+        if failure is not None:
+            raise failure
+        if self.background is not None:
+            await self.background()
 
 
 def _model_card(version: str) -> dict:

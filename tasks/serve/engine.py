@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,25 @@ class Engine:
             finish_reason="stop" if ended or stopped else "length",
         )
 
+    def complete_valid(
+        self, prompt: str, max_tokens: int, temperature: float, top_p: float,
+        stop: list[str] | None, is_valid: Callable[[str], bool], tries: int,
+        retry_temperature: float, retry_top_p: float,
+    ) -> tuple[Completion, int, bool]:  # fmt: skip
+        """Validate and resample (evaluate's `resample_invalid`, one prompt): the first answer
+        `is_valid` accepts among the raw one and up to `tries` samples at the retry
+        temperature and top_p, with the generations it took and whether it is valid; when
+        none is, the raw answer (and 1 + `tries`, False)."""
+        raw = self.complete(prompt, max_tokens, temperature, top_p, stop)
+        if is_valid(raw.text):
+            return raw, 1, True
+        for attempt in range(2, tries + 2):
+            # The lock is taken per try: other requests are answered between the tries.
+            drawn = self.complete(prompt, max_tokens, retry_temperature, retry_top_p, stop)
+            if is_valid(drawn.text):
+                return drawn, attempt, True
+        return raw, tries + 1, False
+
     def stream(
         self, prompt: str, max_tokens: int, temperature: float = 0.0, top_p: float = 1.0
     ) -> StreamingCompletion:
@@ -186,7 +205,8 @@ class StopFilter:
 
     The possible start of a stop string is held back until the next piece tells whether one
     follows, so a client never receives the first characters of a stop string that was split
-    across two pieces.
+    across two pieces. Trailing whitespace is held back too until text follows it: the full
+    answer is stripped, so the streamed one must not end in whitespace either.
     """
 
     def __init__(self, stop: list[str] | None) -> None:
@@ -195,12 +215,19 @@ class StopFilter:
     def feed(self, piece: str) -> str:
         """The delta that is safe to send after `piece` ("" when nothing new is)."""
         self.text, self.stopped = cut_at_stop((self.text + piece).lstrip(), self.stop)
-        safe = len(self.text) if self.stopped else len(self.text) - held_back(self.text, self.stop)
+        if self.stopped:
+            safe = len(self.text)  # as the full answer: stripped first, then cut
+        else:
+            trailing = len(self.text) - len(self.text.rstrip())
+            safe = len(self.text) - max(held_back(self.text, self.stop), trailing)
         delta, self.sent = self.text[self.sent : safe], max(self.sent, safe)
         return delta
 
     def flush(self) -> str:
-        """What was held back when the stream ended without a stop string."""
+        """What was held back when the stream ended without a stop string (but trailing
+        whitespace)."""
+        if not self.stopped:
+            self.text = self.text.rstrip()
         delta, self.sent = self.text[self.sent :], len(self.text)
         return delta
 

@@ -65,6 +65,18 @@ class GenerationRequest(Lenient):
     stop: str | list[str] | None = None
     user: str | None = None
     task: str | None = None  # our extension: the training task, when the client knows it
+    # Our extension: the code's language of implement_method / write_test answers, for their
+    # validator when serve.resample is on (unset: an answer valid in any of them passes).
+    language: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        from tasks.dsl.code_units import LANGUAGES
+
+        if value is not None and value not in LANGUAGES:
+            raise ValueError(f"unsupported language {value!r}; expected one of {LANGUAGES}")
+        return value
 
     def stop_list(self) -> list[str]:
         """Stop strings as a list."""

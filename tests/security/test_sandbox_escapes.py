@@ -306,6 +306,22 @@ if done.returncode == 0:
     print("ESCAPED: a nested user namespace")
 """
 
+# 200 MB in 256 KiB files (each under RLIMIT_FSIZE) into every place the code might write to.
+FILL = """
+import errno, os
+chunk = b"x" * (256 * 1024)
+for place in (".", "/tmp", "/dev/shm", "/dev", "/", "/root", "$WORK/..", "$VENV"):
+    written, error = 0, None
+    try:
+        for n in range(800):
+            with open(os.path.join(place, f"fill-$TOKEN-{n}"), "wb") as fh:
+                fh.write(chunk)
+            written += len(chunk)
+    except OSError as exc:
+        error = errno.errorcode.get(exc.errno, str(exc.errno))
+    print("wrote", place, written, error)
+"""
+
 
 def _no_mark(*folders: str) -> Callable[[Host, Outcome], bool]:
     def held(host: Host, outcome: Outcome) -> bool:
@@ -350,6 +366,20 @@ def _bomb_over(host: Host, outcome: Outcome) -> bool:
     return not outcome.passed and not _processes_named(host.token)
 
 
+def _disk_bounded(host: Host, outcome: Outcome) -> bool:
+    bound = 4 * LIMITS.file_mb * 1024 * 1024  # each tmpfs: the work dir (empty here), /tmp, shm
+    wrote = [line.split() for line in outcome.output.splitlines() if line.startswith("wrote ")]
+    on_host = [
+        path for folder in (host.work, host.work.parent, Path("/tmp"))
+        for path in folder.glob(f"fill-{host.token}-*")
+    ]  # fmt: skip
+    return (
+        len(wrote) == 8
+        and all(int(written) <= bound and error != "None" for _, _, written, error in wrote)
+        and not on_host
+    )
+
+
 PROBES = [
     Probe("write via /proc/<ppid>/cwd and /root", WRITES, _no_mark("checkout", "repo")),
     Probe("write outside the work dir", OUTSIDE, _no_mark("tmp", "venv", "parent")),
@@ -363,6 +393,7 @@ PROBES = [
     Probe("double-forked setsid daemon", DAEMON, _daemon_gone, settle_s=1.5),
     Probe("fork bomb", FORK_BOMB, _bomb_over, settle_s=0.5),
     Probe("process count past RLIMIT_NPROC", COUNT, _bounded),
+    Probe("fill the host disk through the work dir, /tmp, /dev/shm", FILL, _disk_bounded),
     Probe("connect to a host loopback listener", CONNECT + "connect($PORT)", _connection),
     Probe(
         "connect with import _socket",

@@ -39,6 +39,32 @@ def server(tiny_export, tmp_path_factory):
         yield url, engine, state
 
 
+@pytest.fixture(scope="module")
+def spec_24_server(server, tiny_export, tmp_path_factory):
+    """The same engine behind a second real server whose scope says ASGI spec 2.4: Starlette
+    then stops listening for the disconnect itself (it waits for a write to fail)."""
+    from tasks.serve.app import create_app
+    from tasks.serve.store import FeedbackStore
+    from tests.serve.server import served_params, serving
+
+    _, engine, _ = server
+    state = tmp_path_factory.mktemp("spec-24-serve")
+    params = served_params(tiny_export, state)
+    store = FeedbackStore(Path(params.serve.answers), Path(params.serve.inbox))
+    app = create_app(engine, store, params.serve, None)
+
+    async def spec_24(scope, receive, send):
+        if scope["type"] == "http":
+            scope = {**scope, "asgi": {**scope.get("asgi", {}), "spec_version": "2.4"}}
+        await app(scope, receive, send)
+
+    try:
+        with serving(spec_24) as url:
+            yield url, engine, state
+    finally:
+        store.close()
+
+
 def test_after_a_torn_multibyte_tail_the_server_starts_and_keeps_the_old_answers(server):
     url, _, _ = server
 
@@ -139,13 +165,9 @@ def test_after_a_413_on_a_chunked_body_the_connection_is_closed(server):
             pass  # closed, too
 
 
-@pytest.mark.xfail(
-    reason="open (issue 15 item 4): the abandoned stream's generation still runs to max_tokens "
-    "under load; the lock is released, the cancellation is not yet reliable",
-    strict=False,
-)
-def test_a_client_that_disconnects_mid_stream_stops_its_generation(server):
-    url, engine, _ = server
+@pytest.mark.parametrize("served", ["server", "spec_24_server"])
+def test_a_client_that_disconnects_mid_stream_stops_its_generation(served, request):
+    url, engine, _ = request.getfixturevalue(served)
     port = int(url.rsplit(":", 1)[1])
     # Slow each decoding step down, so a generation left running would hold the lock for
     # about 512 * 20 ms, far longer than the next request is allowed to wait.
@@ -166,9 +188,15 @@ def test_a_client_that_disconnects_mid_stream_stops_its_generation(server):
                 % (len(body), body)
             )
             received = b""
-            while received.count(b"data: ") < 3:  # the role chunk and two pieces
+            while b"data: " not in received:  # the role chunk: the answer has started
                 received += sock.recv(65536)
-        gone = time.monotonic()
+            # The tiny model's answer has no spaces, so the streamer sends no piece before the
+            # end: the disconnect has to be noticed between tokens, not when a write fails.
+            deadline = time.monotonic() + 60
+            while len(steps) < 20 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(steps) >= 20, "the streamed generation never started"
+        gone, steps_when_gone = time.monotonic(), len(steps)
         answer = httpx.post(
             f"{url}/v1/chat/completions", timeout=60,
             json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1},
@@ -179,7 +207,8 @@ def test_a_client_that_disconnects_mid_stream_stops_its_generation(server):
 
     assert answer.status_code == 200
     assert waited < 3.0, f"the next request waited {waited:.1f} s for the abandoned generation"
-    assert len(steps) < 200
+    # A few steps may still run while the disconnect travels; one is the next request's.
+    assert len(steps) - steps_when_gone < 50, f"{len(steps)} steps ran, {steps_when_gone} before"
 
 
 def test_no_planted_secret_reaches_the_answers_or_inbox_logs(server):
@@ -192,9 +221,13 @@ def test_no_planted_secret_reaches_the_answers_or_inbox_logs(server):
                 "max_tokens": 1, "task": "write_test"}  # fmt: skip
         answer = httpx.post(f"{url}/v1/chat/completions", json=chat, timeout=60)
         assert answer.status_code == 200, answer.text
-        edit = {"completion_id": answer.json()["id"], "action": "edit",
-                "edited_completion": text}  # fmt: skip
-        assert httpx.post(f"{url}/v1/feedback", json=edit, timeout=60).status_code == 200
+        # The tiny model may answer only whitespace: an empty completion takes no edit (schema
+        # v1), so the edit then goes to the old answer the log already holds.
+        content = answer.json()["choices"][0]["message"]["content"]
+        edit = {"completion_id": answer.json()["id"] if content else OLD_ANSWER["id"],
+                "action": "edit", "edited_completion": text}  # fmt: skip
+        feedback = httpx.post(f"{url}/v1/feedback", json=edit, timeout=60)
+        assert feedback.status_code == 200, feedback.text
 
     on_disk = "".join(
         path.read_bytes().decode("utf-8", "replace") for path in sorted(state.rglob("*.jsonl"))

@@ -41,8 +41,6 @@ def engine_server(
     root: Path, state: Path, api_key: str | None = None
 ) -> Iterator[tuple[str, object]]:
     """Serve the workspace's promoted bundle from a thread; yield (base URL, engine)."""
-    import uvicorn
-
     from tasks.serve.app import create_app
     from tasks.serve.engine import Engine
     from tasks.serve.store import FeedbackStore
@@ -52,18 +50,32 @@ def engine_server(
     engine = Engine(promoted_bundle(root / params.export.registry_dir), base_dir)
     store = FeedbackStore(Path(params.serve.answers), Path(params.serve.inbox))
     app = create_app(engine, store, params.serve, api_key)
+    try:
+        with serving(app) as url:
+            yield url, engine
+    finally:
+        store.close()
+
+
+@contextmanager
+def serving(app, **config) -> Iterator[str]:
+    """`app` behind a real uvicorn server in a thread (`config`: more uvicorn.Config
+    options); yields its base URL."""
+    import uvicorn
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", engine
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        store.close()
 
 
 @contextmanager

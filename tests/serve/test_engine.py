@@ -26,3 +26,16 @@ def test_text_that_only_looked_like_a_stop_string_is_sent_when_the_stream_ends()
     deltas = StopFilter(["<END>"])
     assert deltas.feed("a < b and <E") == "a < b and "
     assert not deltas.stopped and deltas.flush() == "<E"
+
+
+def test_trailing_whitespace_is_sent_only_when_text_follows_it_as_the_full_answer_is_stripped():
+    deltas = StopFilter(["<END>"])
+    shown = [deltas.feed(piece) for piece in ["  def f():\n", "    ", "pass\n\n", "  "]]
+    assert shown == ["def f():", "", "\n    pass", ""]
+    assert not deltas.stopped and deltas.flush() == "" and deltas.text == "def f():\n    pass"
+
+
+def test_whitespace_before_a_stop_string_is_kept_as_the_full_answer_keeps_it():
+    deltas = StopFilter(["<END>"])
+    assert [deltas.feed(piece) for piece in ["x = 1 \n", "<END>"]] == ["x = 1", " \n"]
+    assert deltas.stopped and deltas.text == cut_at_stop("x = 1 \n<END>".strip(), ["<END>"])[0]
