@@ -82,12 +82,12 @@ def main(argv: list[str] | None = None) -> None:
     stored = read_base(params, eval_set)
     if stored is None:
         print(
-            f"base: {step.base_dir} holds no scores for this base model, eval set and settings "
-            "(`dvc repro evaluate_base` stores them): scoring it for this run only"
+            f"base: {step.base_dir} holds no answers for this base model, eval set and "
+            "settings (`dvc repro evaluate_base` stores them): generating them for this run only"
         )
         stored = evaluate_base(params, model, tokenizer, eval_set, store=False)
     else:
-        print(f"base: stored scores reused ({step.base_dir})")
+        print(f"base: stored answers scored again ({step.base_dir})")
     results = {"base": stored}
     rates = {"base": regurgitation_rate(model, tokenizer, eval_set, params)}
     model = merge_adapter(model, Path(params.finetune.adapter_dir))

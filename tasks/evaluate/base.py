@@ -1,8 +1,12 @@
-"""The base model's scores on the eval set: `python -m tasks.evaluate.base` (stage evaluate_base).
+"""The base model's answers on the frozen eval set: `python -m tasks.evaluate.base`
+(stage evaluate_base).
 
-The base model and the frozen eval set change rarely, so these scores are computed once and
-reused by every evaluation; they carry the digests they were computed for, and evaluate
-recomputes them when those no longer match (another base model, eval set or setting).
+The base model and the frozen eval set change rarely, so the base model's raw answers (and
+answer losses) are generated once and reused by every evaluation, which scores them again with
+today's validators and sandbox: a change to a validator or to steps 1-2 never makes the base
+model generate again. They carry the digests they were generated for (base model, eval set,
+generation settings); evaluate generates them itself, for that run only, when those no longer
+match or when there is no frozen eval set (`python -m tasks.evaluate.freeze` makes one).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 from pathlib import Path
 
 from tasks.base_model import resolve
-from tasks.evaluate.runner import EvalSet, prepare_eval_set, run_model
+from tasks.evaluate.runner import EvalSet, prepare_eval_set, run_model, score_outputs
 from tasks.generation import load_model
 from tasks.io import read_json, read_jsonl, write_json, write_jsonl
 from tasks.params import Params, load_params, step_parser
@@ -21,14 +25,13 @@ GENERATIONS, SUMMARY = "generations.jsonl", "summary.json"
 
 
 def settings_digest(params: Params) -> str:
-    """What changes the base model's scores besides the model and the eval set."""
+    """What changes the base model's answers besides the model and the eval set."""
     step = params.evaluate
     settings = {
         "system": params.prompt.system,
         "max_record_tokens": params.build_dataset.max_record_tokens,
         "budget": [step.budget_margin_tokens, step.max_new_tokens],
-        "execution": step.execution.model_dump(),
-        "resample": step.resample.model_dump(),
+        "code_samples": [step.execution.samples, step.execution.temperature],
     }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
@@ -48,36 +51,60 @@ def expected_key(params: Params, eval_set: EvalSet) -> dict:
 
 
 def read_base(params: Params, eval_set: EvalSet) -> tuple[list[dict], dict] | None:
-    """Stored base rows and summary when they were computed for this model, set and settings."""
+    """The stored base answers, scored now, when they were generated for this model, eval set
+    and settings; else None."""
     folder = Path(params.evaluate.base_dir)
     if not (folder / SUMMARY).exists() or not (folder / GENERATIONS).exists():
         return None
     summary = read_json(folder / SUMMARY)
     if any(summary.get(k) != v for k, v in expected_key(params, eval_set).items()):
         return None
-    return read_jsonl(folder / GENERATIONS), summary
+    return rescore(params, eval_set, read_jsonl(folder / GENERATIONS)), summary
+
+
+def rescore(params: Params, eval_set: EvalSet, stored: list[dict]) -> list[dict]:
+    """Score stored answers again (validators, metrics, sandboxed execution of today)."""
+    by_id = {row["record_id"]: row for row in stored}
+    rows = [by_id[r] for r in eval_set.frame["record_id"]]
+    samples = {i: row["code_samples"] for i, row in enumerate(rows) if row.get("code_samples")}
+    outputs = [row["output"] for row in rows]
+    losses = [row["answer_loss"] for row in rows]
+    return score_outputs("base", eval_set, outputs, params, losses, None, samples or None)
 
 
 def evaluate_base(
     params: Params, model, tokenizer, eval_set: EvalSet, store: bool = True
 ) -> tuple[list[dict], dict]:
-    """Score the base model; with `store`, save rows and summary (with digests) in base_dir."""
-    rows, summary = run_model("base", model, tokenizer, eval_set, params)
+    """The base model's raw answers, scored; with `store`, saved (with digests) in base_dir."""
+    rows, summary = run_model("base", model, tokenizer, eval_set, params, resample=False)
     summary |= expected_key(params, eval_set) | {"eval_set": eval_set.label}
     if store:
         folder = Path(params.evaluate.base_dir)
-        write_jsonl(folder / GENERATIONS, rows)
+        kept = ("record_id", "task", "output", "answer_loss", "code_samples")
+        write_jsonl(folder / GENERATIONS, [{k: r[k] for k in kept if k in r} for r in rows])
         write_json(folder / SUMMARY, summary)
     return rows, summary
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = step_parser("Step 4a: score the base model on the eval set.").parse_args(argv)
+    args = step_parser("Step 4a: the base model's answers on the frozen eval set.").parse_args(argv)
     params = load_params(args.params)
+    folder = Path(params.evaluate.base_dir)
+    if not Path(params.evaluate.frozen_eval).exists():
+        # Nothing stable to store answers for: evaluate generates the base answers each run.
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / GENERATIONS).write_text("")
+        write_json(folder / SUMMARY, {"eval_set": None, "reason": "no frozen eval set"})
+        print(
+            f"base: no frozen eval set at {params.evaluate.frozen_eval}; evaluate will generate "
+            "the base answers on every run (`python -m tasks.evaluate.freeze` makes one)"
+        )
+        return
     model, tokenizer = load_model(resolve(params.base_model))
     eval_set = prepare_eval_set(params, tokenizer, probes=False)
     rows, summary = evaluate_base(params, model, tokenizer, eval_set)
-    print(f"base: {len(rows)} eval records scored in {summary['seconds']:.0f}s ({eval_set.label})")
+    seconds = summary["seconds"]
+    print(f"base: {len(rows)} eval records answered in {seconds:.0f}s ({eval_set.label})")
 
 
 if __name__ == "__main__":

@@ -130,12 +130,12 @@ def _execution(record: dict, outputs: list[str], project: Project, params: Param
     } | {"execution": outcomes[0].reason}
 
 
+def _executable(record: dict) -> bool:
+    return record["task"] in EXECUTABLE_TASKS and record["language"] == "python"
+
+
 def _runnable(record: dict, eval_set: EvalSet) -> bool:
-    return (
-        record["task"] in EXECUTABLE_TASKS
-        and record["language"] == "python"
-        and record["asset_id"] in eval_set.projects
-    )
+    return _executable(record) and record["asset_id"] in eval_set.projects
 
 
 def regurgitation_rate(model: Any, tokenizer: Any, eval_set: EvalSet, params: Params) -> float:
@@ -149,9 +149,17 @@ def regurgitation_rate(model: Any, tokenizer: Any, eval_set: EvalSet, params: Pa
 
 
 def run_model(
-    name: str, model: Any, tokenizer: Any, eval_set: EvalSet, params: Params
+    name: str,
+    model: Any,
+    tokenizer: Any,
+    eval_set: EvalSet,
+    params: Params,
+    resample: bool = True,
 ) -> tuple[list[dict], dict]:
-    """Scored rows (one per eval record) and a summary: generation seconds."""
+    """Scored rows (one per eval record) and a summary: generation seconds.
+
+    `resample` False skips the validate-and-resample loop (the base model's stored answers are
+    raw, so that they can be scored again with today's validators)."""
     system, step = params.prompt.system, params.evaluate
     records = eval_set.frame.to_dict("records")
     max_len = params.build_dataset.max_record_tokens
@@ -171,7 +179,7 @@ def run_model(
         )
         for i, text in zip(index, texts, strict=True):
             outputs[i] = text
-        if step.resample.tries:
+        if step.resample.tries and resample:
 
             def valid(j: int, text: str, index: list[int] = index) -> bool:
                 record = records[index[j]]
@@ -187,7 +195,7 @@ def run_model(
             for i, result in zip(index, drawn, strict=True):
                 retried[i] = result
         print(f"{name}: {task} {len(index)} answers (budget {budget.tokens} tokens)", flush=True)
-    runnable = [i for i, r in enumerate(records) if _runnable(r, eval_set)]
+    runnable = [i for i, r in enumerate(records) if _executable(r)]
     samples = {i: [outputs[i]] for i in runnable}
     if step.execution.samples > 1 and runnable:
         drawn_code = sample_completions(
@@ -197,7 +205,9 @@ def run_model(
         )  # fmt: skip
         samples = dict(zip(runnable, drawn_code, strict=True))
     seconds = time.perf_counter() - started
-    rows = score_outputs(name, eval_set, outputs, params, losses, retried, samples)
+    rows = score_outputs(
+        name, eval_set, outputs, params, losses, retried if resample else None, samples
+    )
     print(f"{name}: {len(prompts)} eval records answered in {seconds:.1f}s", flush=True)
     return rows, {"seconds": round(seconds, 2)}
 
@@ -217,7 +227,7 @@ def score_outputs(
     """
     records = eval_set.frame.to_dict("records")
     if samples is None:
-        samples = {i: [outputs[i]] for i, r in enumerate(records) if _runnable(r, eval_set)}
+        samples = {i: [outputs[i]] for i, r in enumerate(records) if _executable(r)}
     rows = []
     for i, (record, output) in enumerate(zip(records, outputs, strict=True)):
         row = {"model": name, "record_id": record["record_id"], "task": record["task"]}
@@ -227,7 +237,9 @@ def score_outputs(
         )
         if retried is not None and params.evaluate.resample.tries:
             row |= {"valid_at_n": retried[i][2] or row["format_valid"], "tries": retried[i][1]}
-        if i in samples:
+        if i in samples and len(samples[i]) > 1:
+            row["code_samples"] = samples[i]  # kept, so stored answers can be run again
+        if i in samples and _runnable(record, eval_set):
             row |= _execution(record, samples[i], eval_set.projects[record["asset_id"]], params)
         rows.append(row)
     return rows

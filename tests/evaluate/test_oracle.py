@@ -7,15 +7,18 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tasks.base_model import provision
+from tasks.evaluate.base import GENERATIONS, SUMMARY, expected_key, read_base
 from tasks.evaluate.budget import oracle_outputs
 from tasks.evaluate.runner import prepare_eval_set, score_outputs
 from tasks.evaluate.sandbox import isolation
 from tasks.evaluate.score import primary_metrics
+from tasks.io import write_json, write_jsonl
 from tasks.params import load_params
 from tests.support import REPO, run
 
@@ -58,3 +61,36 @@ def test_given_the_references_as_answers_when_scored_then_every_task_scores_full
         values = scored.loc[scored["task"] == task, metric].dropna().astype(float)
         failing = scored.loc[(scored["task"] == task) & (scored[metric] < 1), "problems"]
         assert len(values) and values.min() == 1.0, f"{task} {metric}: {failing.tolist()[:3]}"
+
+
+def test_stored_base_answers_are_scored_again_with_todays_validators(quick_start):
+    """evaluate_base stores raw answers only; every score comes from scoring them now, so a
+    changed validator never needs the base model to generate again, and another setting does."""
+    from transformers import AutoTokenizer
+
+    with contextlib.chdir(quick_start):
+        params = load_params("params.yaml")
+        descriptor = provision(params.base_model)
+        write_json(params.base_model.descriptor, descriptor)
+        tokenizer = AutoTokenizer.from_pretrained(descriptor["path"])
+        eval_set = prepare_eval_set(params, tokenizer, probes=False)
+        records = eval_set.frame.to_dict("records")
+        outputs = oracle_outputs(records, tokenizer, eval_set.budgets)
+        stored = [
+            {"record_id": r["record_id"], "task": r["task"], "output": text, "answer_loss": 0.5}
+            for r, text in zip(records, outputs, strict=True)
+        ]
+        folder = Path(params.evaluate.base_dir)
+        write_jsonl(folder / GENERATIONS, stored[::-1])  # the order on disk does not matter
+        write_json(folder / SUMMARY, expected_key(params, eval_set) | {"seconds": 1.0})
+        rows, _ = read_base(params, eval_set)
+        margin = params.evaluate.budget_margin_tokens + 1
+        other = params.model_copy(
+            update={"evaluate": params.evaluate.model_copy(update={"budget_margin_tokens": margin})}
+        )
+        stale = read_base(other, eval_set)
+
+    assert [row["record_id"] for row in rows] == list(eval_set.frame["record_id"])
+    assert all(row["format_valid"] == 1.0 for row in rows), "scored now, not read back"
+    assert {row["answer_loss"] for row in rows} == {0.5}
+    assert stale is None, "answers generated with another budget are not reused"
