@@ -30,23 +30,35 @@ def merge_adapter(model: Any, adapter_dir: Path) -> Any:
 
 @torch.inference_mode()
 def answer_losses(model: Any, examples: list[Any], pad_id: int, batch_size: int) -> list[float]:
-    """Mean cross-entropy of each example's reference answer tokens (teacher forcing)."""
+    """Mean cross-entropy of each example's reference answer tokens (teacher forcing).
+
+    Examples go through in length order (little padding), and the vocabulary projection runs
+    only at the positions that predict answer tokens, as in training."""
     from tasks.finetune.data import IGNORE_INDEX, collate
 
-    losses: list[float] = []
-    for start in range(0, len(examples), batch_size):
-        batch = collate(examples[start : start + batch_size], pad_id)
-        batch = {k: v.to(model.device) for k, v in batch.items()}
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        labels = batch["labels"][:, 1:]
-        token_loss = torch.nn.functional.cross_entropy(
-            logits[:, :-1].transpose(1, 2).float(),
-            labels,
-            ignore_index=IGNORE_INDEX,
-            reduction="none",
-        )
-        mask = labels != IGNORE_INDEX
-        losses += (token_loss.sum(1) / mask.sum(1).clamp(min=1)).tolist()
+    losses = [0.0] * len(examples)
+    order = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            batch = collate([examples[i] for i in index], pad_id)
+            batch = {k: v.to(model.device) for k, v in batch.items()}
+            labels = batch["labels"]
+            predicts = torch.zeros_like(labels, dtype=torch.bool)
+            predicts[:, :-1] = labels[:, 1:] != IGNORE_INDEX  # logits at t predict token t + 1
+            logits = model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                logits_to_keep=predicts, use_cache=False,
+            ).logits  # fmt: skip
+            targets = labels[:, 1:][predicts[:, :-1]]
+            token_loss = torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]).float(), targets, reduction="none"
+            )
+            rows = predicts.nonzero()[:, 0]
+            sums = torch.zeros(len(index)).index_add_(0, rows, token_loss.float())
+            counts = torch.bincount(rows, minlength=len(index)).clamp(min=1)
+            for i, value in zip(index, (sums / counts).tolist(), strict=True):
+                losses[i] = value
     return losses
 
 

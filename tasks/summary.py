@@ -100,10 +100,15 @@ def _training_lines(params: Params) -> list[str]:
         f"  {at_n:<5} {base['answer_loss']:.2f} -> {tuned['answer_loss']:.2f}"
     )
     tries = params.evaluate.resample.tries
+    at_n = (
+        f"@N = up to {tries} validate-and-resample tries."
+        if tries
+        else "@N off (evaluate.resample.tries: 0)."
+    )
     lines.append(
         f"  Improved (interval above zero): {counts['improved']} of {len(against_base)} tasks; "
         f"tied {counts['tie']}, regressed {counts['regressed']}. Validity raw = one greedy "
-        f"answer; @N = up to {tries} validate-and-resample tries."
+        f"answer; {at_n}"
     )
     regurgitation = metrics.get("regurgitation", {})
     if regurgitation:
