@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         return
     model, tokenizer = load_model(resolve(params.base_model))
-    eval_set = prepare_eval_set(params, tokenizer, probes=False)
+    # Answers only: the sandboxed runs belong to scoring, which evaluate does on every run.
+    eval_set = prepare_eval_set(params, tokenizer, probes=False, projects=False)
     rows, summary = evaluate_base(params, model, tokenizer, eval_set)
     seconds = summary["seconds"]
     print(f"base: {len(rows)} eval records answered in {seconds:.0f}s ({eval_set.label})")

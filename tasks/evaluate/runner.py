@@ -81,9 +81,12 @@ def find_projects(frame: pd.DataFrame, params: Params) -> dict[str, Project]:
     return {asset: project for asset, project in found.items() if project is not None}
 
 
-def prepare_eval_set(params: Params, tokenizer: Any, probes: bool = True) -> EvalSet:
-    """The eval records, their budgets, runnable projects and (`probes`) the regurgitation
-    probes from the train split."""
+def prepare_eval_set(
+    params: Params, tokenizer: Any, probes: bool = True, projects: bool = True
+) -> EvalSet:
+    """The eval records, their budgets, (`projects`) the runnable projects from step 1's
+    inventory and (`probes`) the regurgitation probes from the train split. Without both, only
+    the eval records are read: what evaluate_base needs, which runs before steps 1-2."""
     step = params.evaluate
     records, label = load_eval_records(params)
     frame = eval_frame(records, step.max_records_per_task)
@@ -103,9 +106,8 @@ def prepare_eval_set(params: Params, tokenizer: Any, probes: bool = True) -> Eva
             read_jsonl(params.build_dataset.train), reg.samples,
             reg.prefix_tokens + reg.match_tokens, tokenizer, reg.seed,
         )  # fmt: skip
-    return EvalSet(
-        frame, label, eval_set_digest(frame), budgets, find_projects(frame, params), train_sample
-    )
+    runnable = find_projects(frame, params) if projects else {}
+    return EvalSet(frame, label, eval_set_digest(frame), budgets, runnable, train_sample)
 
 
 def method_of(record: dict) -> str | None:
