@@ -4,6 +4,7 @@ one `dvc exp run` per step count)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 from PIL import Image
@@ -50,3 +51,15 @@ def test_the_plot_is_a_png_with_a_line_per_task(tmp_path):
         colours = len(set(image.convert("RGB").getdata()))
     assert width > 800 and height > 300
     assert colours > 20  # lines and text drawn, not an empty canvas
+
+
+def test_the_shipped_curve_has_the_base_and_the_default_for_every_task():
+    data = SCRIPT.parents[1] / "docs" / "learning-curve.json"
+    curve = json.loads(data.read_text())
+    default = str(curve["params"]["default_max_steps"])
+
+    assert {"0", default} <= set(curve["points"])
+    for point in curve["points"].values():
+        tasks = {t for t in point if not t.startswith("_")}
+        assert len(tasks) == 6
+        assert all(0.0 <= point[t]["format_valid"] <= 1.0 for t in tasks)
