@@ -80,8 +80,7 @@ def sweep(steps: list[int], params_file: str, curve: dict) -> dict:
         curve["points"][str(default)] = scores(details["tuned"]) | {"_source": "workspace"}
         curve["points"]["0"] = scores(details["base"])
         steps = [n for n in steps if n != default]
-    env = os.environ | {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1"}
-    os.environ.update(env)
+    os.environ.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DVC_NO_ANALYTICS": "1"})
     try:
         for n in sorted(set(steps)):
             if n == 0:

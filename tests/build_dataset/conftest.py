@@ -55,3 +55,11 @@ def tiny_tokenizer(tiny_model_dir):
 def count_tokens(tiny_tokenizer, repo_params: Params) -> TokenCounter:
     """Batch token counter of the tiny tokenizer with the shipped system prompt."""
     return token_counter(tiny_tokenizer, repo_params.prompt.system)
+
+
+@pytest.fixture(scope="module")
+def roomy_step(repo_params: Params):
+    """The shipped build params, with room for every record (the tiny tokenizer is verbose)."""
+    return repo_params.build_dataset.model_copy(
+        update={"max_record_tokens": 100_000, "real_plantuml": "off"}
+    )

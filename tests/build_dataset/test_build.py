@@ -14,32 +14,22 @@ from tests.support import write_params
 
 
 @pytest.fixture(scope="module")
-def sample_step(repo_params):
-    """The shipped build params, with room for every record (the tiny tokenizer is verbose)."""
-    return repo_params.build_dataset.model_copy(
-        update={"max_record_tokens": 100_000, "real_plantuml": "off"}
-    )
+def built(sample_contents, roomy_step, count_tokens):
+    return build(sample_contents, [], roomy_step, count_tokens)
 
 
-@pytest.fixture(scope="module")
-def built(sample_contents, sample_step, count_tokens):
-    return build(sample_contents, [], sample_step, count_tokens)
-
-
-def test_given_the_samples_when_built_then_every_task_has_train_and_eval_records(
-    built, sample_step
-):
+def test_given_the_samples_when_built_then_every_task_has_train_and_eval_records(built, roomy_step):
     records, _, _ = built
     per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
-    assert set(per_task.index) == set(sample_step.tasks)
+    assert set(per_task.index) == set(roomy_step.tasks)
     assert (per_task["train"] > 0).all() and (per_task["eval"] > 0).all(), per_task
 
 
 def test_given_the_samples_when_built_then_nothing_crosses_the_split_and_all_is_valid(
-    built, sample_step
+    built, roomy_step
 ):
     records, _, _ = built
-    checked = gate_frame(records, sample_step.decontamination_ngram)
+    checked = gate_frame(records, roomy_step.decontamination_ngram)
     assert not checked["shares_asset_across_splits"].any()
     assert not checked["contaminated"].any()
     assert (checked["format_problems"] == "").all()
@@ -62,9 +52,9 @@ def test_given_the_samples_when_built_then_every_source_kind_feeds_its_tasks(bui
 
 
 def test_given_the_same_inputs_when_built_twice_then_the_dataset_is_identical(
-    built, sample_contents, sample_step, count_tokens
+    built, sample_contents, roomy_step, count_tokens
 ):
-    again, rejects, _ = build(sample_contents, [], sample_step, count_tokens)
+    again, rejects, _ = build(sample_contents, [], roomy_step, count_tokens)
     assert again.equals(built[0]) and rejects.equals(built[1])
 
 

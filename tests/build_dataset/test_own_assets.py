@@ -31,15 +31,8 @@ def shop_contents() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def shop_step(repo_params):
-    return repo_params.build_dataset.model_copy(
-        update={"max_record_tokens": 100_000, "real_plantuml": "off"}
-    )
-
-
-@pytest.fixture(scope="module")
-def shop_built(shop_contents, shop_step, count_tokens):
-    return build(shop_contents, [], shop_step, count_tokens)
+def shop_built(shop_contents, roomy_step, count_tokens):
+    return build(shop_contents, [], roomy_step, count_tokens)
 
 
 def test_given_no_user_stories_when_built_then_each_missing_task_is_a_warning_with_its_reason(
@@ -55,7 +48,7 @@ def test_given_no_user_stories_when_built_then_each_missing_task_is_a_warning_wi
 
 def test_given_controllers_sharing_the_specs_group_when_built_then_the_api_task_is_evaluated(
     shop_built,
-    shop_step,
+    roomy_step,
 ):
     records, rejects, _ = shop_built
     per_task = records.groupby(["task", "split"]).size().unstack(fill_value=0)
@@ -65,7 +58,7 @@ def test_given_controllers_sharing_the_specs_group_when_built_then_the_api_task_
         "Controller.java"
     ).any()  # fmt: skip
     assert rejects["reason"].str.startswith("split_cut").any()  # the group was cut
-    checked = gate_frame(records, shop_step.decontamination_ngram)
+    checked = gate_frame(records, roomy_step.decontamination_ngram)
     assert not checked["shares_asset_across_splits"].any() and not checked["contaminated"].any()
 
 
