@@ -57,3 +57,30 @@ def test_top_p_keeps_only_the_nucleus_and_temperature_zero_is_argmax():
     assert drawn == {1}  # the top token alone covers 30 % of the mass
     drawn = {_next_tokens(logits, 1.0, 0.9).item() for _ in range(200)}
     assert drawn == {1, 2}  # the two leading tokens cover 90 %; the tail is never drawn
+
+
+def test_looping_needs_three_back_to_back_copies_of_a_block_of_eight_or_more_tokens():
+    from tasks.generation import looping
+
+    block = list(range(10, 20))
+    assert looping([1, 2, 3] + block * 3)
+    assert not looping([1, 2, 3] + block * 2)  # two copies: a repeated line, not a loop
+    assert not looping(block * 3 + [99])  # the loop must be at the end
+    assert looping([7, 8] * 12)  # a short loop is caught as a block of its repetitions
+    assert not looping([7, 8] * 11)
+    assert not looping(list(range(300)))
+
+
+def test_stop_loops_cuts_a_looping_row_where_it_starts_to_loop_and_nothing_else(tiny_model_dir):
+    from tasks.generation import looping
+
+    model, tokenizer = load_model(tiny_model_dir)
+    id_lists = [[5, 9, 13, 2, 7, 21, 4], [8, 3], [30, 31, 32, 33], [11]]
+    full = generate_ids(model, tokenizer, id_lists, max_new_tokens=160, batch_size=4)
+    cut = generate_ids(model, tokenizer, id_lists, 160, batch_size=4, stop_loops=True)
+    assert any(looping(row) for row in full), "the random tiny model is expected to loop"
+    for whole, short in zip(full, cut, strict=True):
+        assert whole[: len(short)] == short  # same tokens up to the cut
+        if len(short) < len(whole):
+            assert looping(short) and len(short) % 4 == 0
+            assert not any(looping(short[:n]) for n in range(4, len(short), 4))
