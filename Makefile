@@ -82,6 +82,12 @@ learning-curve: install  ## the default fine-tune at 28, 56 and 112 steps agains
 dataset: install  ## identify assets + build the dataset, up to the dataset gate
 	$(PY) -m flows.dataset $(if $(PARAMS),--params $(PARAMS))
 
+# After `make run`: serve the promoted model, review its answers as an IDE client would, ingest,
+# continue the fine-tune, measure (params.yaml `feedback_round`; never promotes).
+.PHONY: feedback-round
+feedback-round: install bubblewrap  ## one measured feedback round on the promoted model
+	$(PY) -m tasks.feedback_round
+
 summary: install
 	$(PY) -m tasks.summary
 

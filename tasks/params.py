@@ -106,7 +106,33 @@ class FeedbackS3Source(Section):
     only_with_source: str | None = None  # as for FeedbackDirSource
 
 
-FeedbackSourceParams = Annotated[FeedbackDirSource | FeedbackS3Source, Field(discriminator="type")]
+class FeedbackContinueSource(Section):
+    """Continue's dev data: `<schema version>/<eventName>.jsonl` files (~/.continue/dev_data, or
+    serve.continue_inbox where the server's POST /v1/feedback/continue writes them)."""
+
+    type: Literal["continue"]
+    path: str  # a leading ~ is the user's home
+    optional: bool = False  # true: a missing folder is skipped
+    answers: str | None = None  # serve.answers: link events about our server's answers to them
+    only_with_source: str | None = None  # as for FeedbackDirSource
+
+
+class FeedbackTabbySource(Section):
+    """Tabby's event logs: `YYYY-MM-DD.json` files of JSON lines (~/.tabby/events)."""
+
+    type: Literal["tabby"]
+    path: str  # a leading ~ is the user's home
+    optional: bool = False  # true: a missing folder is skipped
+    model_version: str = Field(default="tabby", min_length=1)  # Tabby's events name no model
+    # Completions wait in the ledger for their select / dismiss this long (by event time).
+    pending_days: float = Field(default=7, gt=0)
+    only_with_source: str | None = None  # as for FeedbackDirSource
+
+
+FeedbackSourceParams = Annotated[
+    FeedbackDirSource | FeedbackS3Source | FeedbackContinueSource | FeedbackTabbySource,
+    Field(discriminator="type"),
+]
 
 
 class RetrainParams(Section):
@@ -180,6 +206,12 @@ class LoraParams(Section):
     target_modules: str | list[str]
 
 
+class ReplayParams(Section):
+    # init: promoted only: the share of the round's training records that are replayed
+    # earlier records (drawn from the train split's records the promoted adapter already saw).
+    share: float = Field(default=0.3, ge=0, lt=1)
+
+
 class FinetuneParams(Section):
     adapter_dir: str
     metrics: str
@@ -203,6 +235,11 @@ class FinetuneParams(Section):
     train_on_inputs: bool
     max_seq_len: int
     seed: int
+    # base: fresh LoRA weights on the base model; promoted: continue from the registry's
+    # promoted adapter on the new records plus a replay share (tasks/finetune/init.py).
+    init: Literal["base", "promoted"] = "base"
+    init_pointer: str = "models/init.json"  # the adapter a round starts from: a finetune dep
+    replay: ReplayParams = Field(default_factory=ReplayParams)
 
     @model_validator(mode="after")
     def _one_length(self) -> FinetuneParams:
@@ -298,6 +335,8 @@ class ServeParams(Section):
     bundle_dir: str | None  # None: the registry's promoted bundle, else export.bundle_dir
     inbox: str
     answers: str
+    # Continue's dev data POSTed to /v1/feedback/continue: <schema>/<eventName>.jsonl here.
+    continue_inbox: str = "var/serve/continue"
     api_key_env: str
     max_request_bytes: int = Field(gt=0)
     max_tokens: int = Field(gt=0)
@@ -343,6 +382,17 @@ class OrchestrationParams(Section):
         return self
 
 
+class FeedbackRoundParams(Section):
+    """`python -m tasks.feedback_round`: a scripted review of the promoted model, ingested and
+    trained on, then measured (tasks/feedback_round.py)."""
+
+    per_task: int = Field(ge=1)  # train records per task the reviewer asks about
+    max_steps: int = Field(ge=1)  # optimizer steps of the continued fine-tune
+    seed: int
+    work_dir: str  # the round's params, adapter and trainer_state (git-ignored)
+    report_dir: str  # summary.json, report.md, answers.jsonl
+
+
 class Params(Section):
     base_model: BaseModelParams
     prompt: PromptParams
@@ -356,6 +406,7 @@ class Params(Section):
     serve: ServeParams
     remote: RemoteParams
     orchestration: OrchestrationParams
+    feedback_round: FeedbackRoundParams
 
 
 class ParamsError(ValueError):

@@ -21,8 +21,3 @@ def build_messages(system: str, instruction: str, input_text: str = "") -> list[
 def render_prompt(tokenizer: Any, messages: list[dict[str, str]]) -> str:
     """The model's own chat template applied to `messages`, ending where the answer starts."""
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-
-
-def answer_suffix(tokenizer: Any) -> str:
-    """What follows an answer in training text: the end-of-turn token."""
-    return tokenizer.eos_token

@@ -24,6 +24,7 @@ REPO_FILES = (
     "dvc.yaml",
     "params.yaml",
     "pyproject.toml",
+    "models/init.json",  # committed: the finetune stage's init pointer (finetune.init: base)
 )
 
 
@@ -81,6 +82,7 @@ def copy_repo(dest: Path, cache_dir: Path) -> Path:
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     write_params(dest / "params.yaml", tiny_overrides(cache_dir))
     run(["git", "init", "-q"], dest)

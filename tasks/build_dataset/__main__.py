@@ -38,8 +38,11 @@ from tasks.io import atomic_path, read_jsonl, read_parquet, write_jsonl, write_p
 from tasks.params import BuildDatasetParams, Params, ParamsError, load_params, step_parser
 from tasks.prerequisites import require
 
+# event_ids: the feedback events a record came from (empty for asset records), so a model's
+# lineage reaches back to them (tasks.lineage).
 ALPACA_KEYS = [
     "instruction", "input", "output", "task", "language", "asset_id", "record_id", "method",
+    "event_ids",
 ]  # fmt: skip
 REJECT_COLUMNS = ["asset_id", "task", "reason"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from tasks.build_dataset.candidates import Built, Candidate, Reject
 from tasks.dsl.code_units import ClassUnit
 from tasks.dsl.user_story import Story
 from tasks.params import BuildDatasetParams
+from tasks.text import language_of
 
 
 @dataclass
@@ -94,10 +94,6 @@ def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
     return built
 
 
-def _natural_language(text: str) -> str:
-    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
-
-
 def candidates_from_feedback(rows: list[dict[str, Any]]) -> list[Candidate]:
     """SFT records from ingested feedback, keeping the event ids they came from."""
     return [
@@ -106,7 +102,7 @@ def candidates_from_feedback(rows: list[dict[str, Any]]) -> list[Candidate]:
             input=row["input"],
             output=row["output"],
             # Step 6 names no language for prose tasks it does not know (task lists).
-            language=row["language"] or _natural_language(row["output"]),
+            language=row["language"] or language_of(row["output"]),
             assets=(row["asset_id"],),
             instruction=row["instruction"],
             origin=row["origin"],

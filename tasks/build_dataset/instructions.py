@@ -10,11 +10,10 @@ yields the same dataset and different records of one file get different wordings
 from __future__ import annotations
 
 import hashlib
-import re
 
 from tasks.build_dataset.candidates import Candidate
-
-_TABLE_FORMAT = "| API | Method | Description | Request | Response | Error Response |"
+from tasks.dsl.api_cells import HEADER as _TABLE_FORMAT
+from tasks.text import language_of
 
 INSTRUCTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "create_agile_user_story": {
@@ -134,7 +133,6 @@ INSTRUCTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-LANGUAGES = ("en", "zh")
 
 
 def _fraction(*parts: object) -> float:
@@ -163,15 +161,11 @@ def all_instructions() -> dict[str, list[str]]:
     }
 
 
-def _written_in(text: str) -> str:
-    return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
-
-
 def assign(candidates: list[Candidate], seed: int, zh_share: float) -> None:
     """Give each candidate its instruction wording and language, in place (given ones stay)."""
     for c in candidates:
         if c.instruction:
-            c.instruction_language = c.instruction_language or _written_in(c.instruction)
+            c.instruction_language = c.instruction_language or language_of(c.instruction)
             continue
         language = c.natural_language or instruction_language(c.key, seed, zh_share)
         c.instruction = instruction(c.kind or c.task, language, c.key, seed, **c.fields)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tasks.dsl.jsonlike import split_top_level
 
 COLUMNS = ("API", "Method", "Description", "Request", "Response", "Error Response")
+HEADER = "| " + " | ".join(COLUMNS) + " |"  # the table's header row, also quoted in instructions
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 REQUEST_LOCATIONS = ("path", "query", "header", "body")
 # A whole Response / Error Response cell saying the source documents nothing about it (a Postman

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from tasks.dsl import jsonlike
 from tasks.dsl.api_cells import (
     COLUMNS,
+    HEADER,
     HTTP_METHODS,
     REQUEST_LOCATIONS,
     UNKNOWN,
@@ -45,7 +46,6 @@ __all__ = [
     "validate",
 ]
 
-HEADER = "| " + " | ".join(COLUMNS) + " |"
 SEPARATOR = "| " + " | ".join("---" for _ in COLUMNS) + " |"
 _SEPARATOR_CELL = re.compile(r":?-+:?")
 

@@ -1,7 +1,8 @@
 """Assemble the bundle, then publish it to the local registry (and S3 when configured).
 
-Bundle: adapter, tokenizer, prompts, generation config, model card, IDE connection files,
-optionally a merged model, and a manifest with the sha256 of every file.
+Bundle: adapter, tokenizer, prompts, generation config, model card, IDE connection files
+(autodev.json, continue.yaml, IDE.md), optionally a merged model, and a manifest with the
+sha256 of every file.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 from tasks.base_model import resolve
 from tasks.build_dataset.instructions import all_instructions
 from tasks.export.card import model_card
-from tasks.export.ide import autodev_config, ide_readme
+from tasks.export.ide import autodev_config, continue_yaml, ide_readme
 from tasks.export.merge import save_merged
 from tasks.export.registry import MANIFEST, publish
+from tasks.finetune.init import TRAINER_STATE, write_pointer
 from tasks.io import read_json, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 
@@ -53,6 +55,10 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
     adapter_dir = Path(params.finetune.adapter_dir)
     shutil.rmtree(bundle, ignore_errors=True)
     shutil.copytree(adapter_dir, bundle / "adapter")
+    trainer_state = Path(params.finetune.trainer_state)
+    state = read_json(trainer_state) if trainer_state.is_file() else {}
+    if state:  # the round's lineage: what it started from and trained on (tasks.lineage)
+        shutil.copy2(trainer_state, bundle / TRAINER_STATE)
     (bundle / "tokenizer").mkdir()
     for name in TOKENIZER_FILES:
         if (base_dir / name).exists():
@@ -74,9 +80,12 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
     )
     metrics = read_json(params.evaluate.details)
     decision = read_json(params.evaluate.promotion)
-    (bundle / "MODEL_CARD.md").write_text(model_card(params, version, metrics, decision))
+    (bundle / "MODEL_CARD.md").write_text(model_card(params, version, metrics, decision, state))
     write_json(bundle / "autodev.json", autodev_config(params.serve, version))
     (bundle / "IDE.md").write_text(ide_readme(params.serve, version))
+    (bundle / "continue.yaml").write_text(
+        continue_yaml(params.serve, version, context_length(base_dir))
+    )
     experiment = experiment_name()
     compared = decision.get("promoted_bundle")
     lineage = {
@@ -84,9 +93,18 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
         "experiment": experiment,  # set: a candidate; only the main line moves the pointer
         "compared_with": Path(compared).name if compared else None,
         "eval_set_sha256": decision.get("eval_set_sha256"),
+        # lineage: the adapter the round started from and the train split it read
+        "init": state.get("init", {"from": "base"} if state else None),
+        "train_sha256": state.get("train_sha256"),
     }
     promoted = decision["promoted"] and experiment is None
     return write_manifest(bundle, version, params.base_model.name, promoted, lineage)
+
+
+def context_length(base_dir: Path) -> int | None:
+    """The base model's context in tokens (what the server checks prompts against), if known."""
+    config = base_dir / "config.json"
+    return read_json(config).get("max_position_embeddings") if config.is_file() else None
 
 
 def experiment_name() -> str | None:
@@ -113,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     publish(bundle, params.export.registry_dir, promote=promoted)
     print(f"registry {params.export.registry_dir}: published {version}, promoted={promoted}")
+    write_pointer(params)  # finetune.init: promoted: the next round starts from the new one
     if params.export.s3.bucket:
         from tasks.export.s3 import publish_s3
 

@@ -33,8 +33,35 @@ def _data_line(label: str, path: str, dvc: dict[str, str]) -> str:
     return f"- {label}: `{path}` ({digest}" + (f", DVC md5 `{dvc[path]}`)" if path in dvc else ")")
 
 
-def model_card(params: Params, version: str, metrics: dict, decision: dict) -> str:
-    """Markdown model card: lineage, params, metrics and the promotion decision."""
+def _start_lines(state: dict | None) -> list[str]:
+    """Where the round started and what it trained on (its trainer_state), for the card."""
+    if not state:
+        return []
+    start = state.get("init") or {"from": "base"}
+    if start.get("from") == "promoted":
+        line = (
+            f"- Started from: promoted adapter `{start['version']}` "
+            f"(adapter weights sha256 `{start['weights_sha256'][:16]}`)"
+        )
+    else:
+        line = "- Started from: the base model (fresh LoRA weights)"
+    lines = [line + (f"; {start['note']}" if start.get("note") else "")]
+    if data := state.get("data"):
+        lines.append(
+            f"- Trained on: {len(data['record_ids'])} of {data['split_records']} train records "
+            f"({data['new_records']} new, {data['replayed_records']} replayed), "
+            f"{len(data['visited_record_ids'])} reached in {state.get('steps')} steps; "
+            f"{len(data['event_ids'])} feedback events "
+            "(`python -m tasks.lineage version <version>` lists them)"
+        )
+    return lines
+
+
+def model_card(
+    params: Params, version: str, metrics: dict, decision: dict, state: dict | None = None
+) -> str:
+    """Markdown model card: lineage, params, metrics and the promotion decision; `state`: the
+    round's trainer_state (the adapter it started from, what it trained on)."""
     base = read_json(params.base_model.descriptor)
     data = params.build_dataset
     dvc = dvc_hashes(DVC_LOCK, [data.train, data.eval])
@@ -48,6 +75,7 @@ def model_card(params: Params, version: str, metrics: dict, decision: dict) -> s
         f"- Base model: `{base['name']}` from `{base['source']}` (sha256 `{base['sha256'][:16]}`)",
         _data_line("Training data", data.train, dvc),
         _data_line("Eval data", data.eval, dvc),
+        *_start_lines(state),
         f"- Git commit: `{_git_commit()}`",
         f"- Exported: {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
         f"- LoRA: r={lora.r}, alpha={lora.alpha}, dropout={lora.dropout}, "

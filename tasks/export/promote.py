@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from tasks.export.registry import MANIFEST, PROMOTED, VERSIONS, bundle_problems, promotion_pointer
+from tasks.finetune.init import write_pointer
 from tasks.io import read_json, write_json
 from tasks.params import load_params
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     for problem in problems:
         print(f"WARNING (--force): {problem}")
     print(f"promoted {version} in {params.export.registry_dir}")
+    write_pointer(params)  # finetune.init: promoted: the next round starts from this version
 
 
 if __name__ == "__main__":

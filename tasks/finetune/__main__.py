@@ -8,9 +8,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from tasks.base_model import resolve
+from tasks.finetune import init
 from tasks.finetune.checkpoint import run_key
 from tasks.finetune.train import train
-from tasks.io import read_json, read_jsonl, write_json
+from tasks.io import read_json, read_jsonl, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 
 # What `dvc metrics` shows; the full record (resume point, data-order digest) is trainer_state.
@@ -31,6 +32,50 @@ def consumed(params: Params) -> dict | None:
     return read_json(decision)["snapshot"] if decision.exists() else None
 
 
+def data_lineage(
+    split: list[dict], records: list[dict], visited: list[int], selection: init.Selection | None
+) -> dict:
+    """What the round trained on, for lineage (`python -m tasks.lineage`): sorted, so stable.
+
+    `content_ids`: the whole train split the round started from (a continued round from this
+    adapter counts as new what is not among them); `record_ids`: the records it was given;
+    `visited_record_ids`: those in at least one trained micro-batch; `event_ids`: the feedback
+    events behind the visited records (`unvisited_event_ids`: given, never reached).
+    """
+    visited_keys = {init.record_key(records[i]) for i in visited}
+    events_of = {init.record_key(r): set(r.get("event_ids") or []) for r in records}
+    events = set().union(*(events_of[k] for k in visited_keys))
+    given = set().union(*events_of.values())
+    return {
+        "content_ids": sorted(init.content_id(r) for r in split),
+        "split_records": len(split),
+        "record_ids": sorted(init.record_key(r) for r in records),
+        "visited_record_ids": sorted(visited_keys),
+        "event_ids": sorted(events),
+        "unvisited_event_ids": sorted(given - events),
+        "new_records": selection.new if selection else len(split),
+        "replayed_records": selection.replayed if selection else 0,
+    }
+
+
+def keep_promoted(params: Params, adapter: init.InitAdapter) -> None:
+    """Nothing new since the promoted version: its adapter and trainer_state become this round's
+    outputs unchanged (so evaluate and export see the same files and need not run again)."""
+    step = params.finetune
+    if adapter.trainer_state is None:
+        raise SystemExit(f"promoted bundle {adapter.bundle} has no {init.TRAINER_STATE}")
+    shutil.rmtree(step.adapter_dir, ignore_errors=True)
+    shutil.copytree(adapter.adapter_dir, step.adapter_dir)
+    write_json(step.trainer_state, adapter.trainer_state)
+    write_json(step.metrics, {k: v for k, v in adapter.trainer_state.items() if k in METRICS})
+    Path(step.live_dir).mkdir(parents=True, exist_ok=True)
+    print(
+        f"no new records since the promoted version {adapter.version} (every train record's "
+        "content id is among the ones it started from): its adapter and trainer_state are kept "
+        "as this round's, nothing trained"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     import torch
     from accelerate import PartialState
@@ -40,10 +85,30 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     step = params.finetune
     model_dir = resolve(params.base_model)
-    records = read_jsonl(params.build_dataset.train)
+    split = read_jsonl(params.build_dataset.train)
+    adapter, note = init.resolve(params)
+    # What this round read: the stage's dep (recorded after the run) names it.
+    init.write_pointer(params, init.pointer(step, adapter, note))
+    if note:
+        print(note, flush=True)
+    records, selection = split, None
+    if adapter is not None:
+        seen = adapter.seen_content_ids()
+        selection = init.select(split, seen, step.replay.share, step.seed)
+        if not selection.records:
+            keep_promoted(params, adapter)
+            return
+        records = selection.records
+        print(
+            f"continuing from the promoted adapter {adapter.version}: training on "
+            f"{selection.new} new records and {selection.replayed} replayed "
+            f"(of {selection.earlier} earlier; finetune.replay.share {step.replay.share})",
+            flush=True,
+        )
     key = run_key(
-        Path(params.build_dataset.train), model_dir, step.model_dump(), params.prompt.system
-    )
+        Path(params.build_dataset.train), model_dir, step.model_dump(), params.prompt.system,
+        adapter.identity() if adapter else None,
+    )  # fmt: skip
     run_dir = Path(step.checkpoint_dir) / key
     # Under `accelerate launch` every process trains; only the first one logs and writes.
     main_process = PartialState(cpu=not torch.cuda.is_available()).is_main_process
@@ -64,14 +129,21 @@ def main(argv: list[str] | None = None) -> None:
 
         if main_process and any(run_dir.glob("step-*")):
             print(f"checkpoints found in {run_dir}: resuming", flush=True)
-        model, result = train(model_dir, records, params.prompt.system, step, log_step, run_dir)
+        model, result = train(
+            model_dir, records, params.prompt.system, step, log_step, run_dir, adapter
+        )
     if not main_process:
         return
 
     Path(step.adapter_dir).mkdir(parents=True, exist_ok=True)
     model.save_pretrained(step.adapter_dir)
     state = asdict(result) | {"tokens_per_second": round(result.tokens_per_second, 2)}
+    visited = state.pop("visited")
+    start = {"from": "base"} if adapter is None else adapter.identity()
+    start |= {"requested": step.init} | ({"note": note} if note else {})
     record = {"run_key": key, "params": step.model_dump(), "feedback_snapshot": consumed(params)}
+    record |= {"init": start, "train_sha256": sha256_file(params.build_dataset.train)}
+    record["data"] = data_lineage(split, records, visited, selection)
     write_json(step.trainer_state, state | record)
     write_json(step.metrics, {k: v for k, v in state.items() if k in METRICS})
     shutil.rmtree(run_dir, ignore_errors=True)  # the adapter is saved: checkpoints are spent

@@ -28,7 +28,9 @@ OPTIMIZER_FILE = "optimizer.pt"
 
 # Output locations and the checkpoint cadence do not change what is trained.
 NEUTRAL_PARAMS = {"adapter_dir", "metrics", "live_dir", "trainer_state", "checkpoint_dir"}
-NEUTRAL_PARAMS |= {"checkpoint_every", "checkpoint_keep"}
+NEUTRAL_PARAMS |= {"checkpoint_every", "checkpoint_keep", "init_pointer"}
+# Only a continued round (init: promoted) reads these; a base round's key stays what it was.
+CONTINUED_PARAMS = {"init", "replay"}
 
 
 @dataclass
@@ -43,22 +45,29 @@ class Progress:
     seconds: float = 0.0
     data_digest: str = ""  # running hash of the example indices in training order
     history: list[dict[str, float]] = field(default_factory=list)  # per-step logged values
+    visited: list[int] = field(default_factory=list)  # example indices trained on so far, once
 
     def record_batch(self, indices: list[int]) -> None:
         text = self.data_digest + ":" + ",".join(map(str, indices))
         self.data_digest = hashlib.sha256(text.encode()).hexdigest()
+        seen = set(self.visited)
+        self.visited += [i for i in dict.fromkeys(indices) if i not in seen]
 
 
-def run_key(train_file: Path, model_dir: Path, finetune: dict, system: str) -> str:
-    """Hash of everything that determines the trained adapter."""
-    settings = {k: v for k, v in finetune.items() if k not in NEUTRAL_PARAMS}
+def run_key(
+    train_file: Path, model_dir: Path, finetune: dict, system: str, init: dict | None = None
+) -> str:
+    """Hash of everything that determines the trained adapter; `init`: the adapter a continued
+    round starts from (version, sha256 of its weights), None for fresh LoRA weights."""
+    neutral = NEUTRAL_PARAMS | (CONTINUED_PARAMS if init is None else set())
+    settings = {k: v for k, v in finetune.items() if k not in neutral}
     model_files = sorted(p for p in model_dir.iterdir() if p.suffix in {".json", ".safetensors"})
     identity = {
         "data": sha256_file(train_file),
         "model": {p.name: p.stat().st_size for p in model_files} | {"dir": str(model_dir)},
         "params": settings,
         "system": system,
-    }
+    } | ({"init": init} if init is not None else {})
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -7,7 +7,7 @@ import importlib.util
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from tasks.finetune.data import (
     length_grouped_batches,
     task_balanced_batches,
 )
+from tasks.finetune.init import InitAdapter, load_adapter_weights, tensors_sha256
 from tasks.params import FinetuneParams
 
 
@@ -43,6 +44,9 @@ class TrainResult:
     processes: int
     quantization: str
     data_order_digest: str  # hash of the example indices in training order
+    # tensors_sha256 of the LoRA weights before step 1: fresh (init base) or the promoted ones
+    start_weights_sha256: str = ""
+    visited: list[int] = field(default_factory=list)  # indices of the records trained on
 
     @property
     def tokens_per_second(self) -> float:
@@ -139,8 +143,11 @@ def train(
     params: FinetuneParams,
     log_step=None,
     run_dir: Path | None = None,
+    init_adapter: InitAdapter | None = None,
 ) -> tuple[Any, TrainResult]:
     """Train LoRA adapters; resume from the newest checkpoint in `run_dir` when there is one.
+
+    With `init_adapter` the LoRA weights start as the promoted adapter's instead of fresh ones.
 
     Runs single-process or under `accelerate launch` (each process trains on every
     world-size-th micro-batch of one shared, seed-determined order; gradients are averaged).
@@ -161,6 +168,12 @@ def train(
     ]
     quantization = resolve_quantization(params.quantization, device)
     model = lora_model(model_dir, params, dtype, quantization, device)
+    if init_adapter is not None:
+        start_digest = load_adapter_weights(model, init_adapter)
+    else:
+        from peft import get_peft_model_state_dict
+
+        start_digest = tensors_sha256(get_peft_model_state_dict(model))
     model.train()
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=params.learning_rate
@@ -267,6 +280,8 @@ def train(
         processes=world,
         quantization=quantization,
         data_order_digest=progress.data_digest,
+        start_weights_sha256=start_digest,
+        visited=sorted(set(progress.visited)),
     )
     return accelerator.unwrap_model(model), result
 

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import yaml
 
-KINDS = ("source", "test", "openapi", "postman", "user_story", "plantuml", "doc", "other")
-
 LANGUAGE_BY_SUFFIX = {
     ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala", ".groovy": "groovy",
     ".gradle": "groovy", ".py": "python", ".pyi": "python", ".js": "javascript",
@@ -172,7 +170,7 @@ def path_kind(path: str, language: str) -> str:
 
 
 def kind_of(path: str, language: str, text: str) -> str:
-    """Classify one file into one of KINDS."""
+    """Classify one file: source, test, openapi, postman, user_story, plantuml, doc or other."""
     return content_kind(language, text) or path_kind(path, language)
 
 

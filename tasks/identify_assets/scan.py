@@ -48,7 +48,6 @@ INVENTORY_COLUMNS = [
     "redaction_count", "duplicate_of",
 ]  # fmt: skip
 CONTENT_COLUMNS = ["asset_id", "source", "path", "kind", "language", "text"]
-SIGNATURE_COLUMNS = ["asset_id", "signature"]
 _NUMBERS = {"bytes", "lines", "redaction_count"}
 SCHEMAS = {
     "inventory": pa.schema(

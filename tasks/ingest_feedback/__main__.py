@@ -42,8 +42,10 @@ def ingest_sources(params: Params) -> Tally:
             seen = ledger.known_event_ids(connection)
             total = Tally(earlier_rows=ledger.last_event_row(connection))
             marks = {name: ledger.watermarks(connection, name) for name in sources}
+            pending = {name: ledger.pending_completions(connection, name)
+                       for name, source in sources.items() if source.type == "tabby"}  # fmt: skip
         for name, source in sources.items():
-            chunks = read_source(name, source, marks[name], step.batch_size)
+            chunks = read_source(name, source, marks[name], step.batch_size, pending.get(name))
             tally = ingest(writer, chunks, seen)
             total.lines += tally.lines
             total.events += tally.events

@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dsl import code_units
+from tasks.ingest_feedback.events import UNKNOWN_TASK
+from tasks.text import language_of
 
 _JAVA_PUNCTUATION = re.compile(r"[{};]")
 
@@ -38,7 +40,7 @@ def answer_language(task: str, answer: str) -> str:
                 return language
         return "java"  # parses as nothing: the validator says what is wrong with it
     if task == "create_agile_user_story":
-        return "zh" if re.search(r"[\u4e00-\u9fff]", answer) else "en"
+        return language_of(answer)
     return {"design_restful_api": "markdown", "design_plantuml_datastructure": "plantuml"}.get(
         task, ""
     )
@@ -97,6 +99,12 @@ class Encoded:
         return answer, is_edit
 
 
+def _code_of(encoded: Encoded, name: str, value: str) -> int:
+    # The code of `value` in column `name`, -1 when no row has it.
+    values = encoded.values[name].to_pylist()
+    return values.index(value) if value in values else -1
+
+
 def _first_seen_groups(keys: list[np.ndarray]) -> np.ndarray:
     # Per row, the number of its distinct key (the codes of all `keys`), numbered in order of
     # first appearance. Plain integer codes and numpy, so the order never depends on how a
@@ -138,7 +146,9 @@ def sft_records(events: pa.Table | Encoded) -> list[dict]:
     """SFT records in build_dataset's input form, with their event ids."""
     encoded = events if isinstance(events, Encoded) else Encoded(events)
     answer, is_edit = encoded.sft_answers()
-    rows = np.flatnonzero(is_edit | encoded.is_action("accept"))
+    # An event of no known task (an IDE tool's chat) counts in the metrics, trains nothing.
+    known = encoded.codes["task"] != _code_of(encoded, "task", UNKNOWN_TASK)
+    rows = np.flatnonzero((is_edit | encoded.is_action("accept")) & known)
     # Instruction and input split from each distinct prompt once, coded as texts.
     turns = [split_user_turn(prompt) for prompt in encoded.values["prompt"].to_pylist()]
     split = []

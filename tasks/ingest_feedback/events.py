@@ -13,6 +13,9 @@ import pandas as pd
 
 SCHEMA_VERSION = 1
 ACTIONS = ("accept", "reject", "edit")
+# The task of an event whose task is not known (an IDE tool's chat): kept for the online
+# metrics, left out of the SFT records (convert.sft_records).
+UNKNOWN_TASK = "unknown"
 _HASHED_USER = re.compile(r"[0-9a-f]{64}")
 
 

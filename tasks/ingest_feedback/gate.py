@@ -12,6 +12,7 @@ import pandas as pd
 
 from tasks.gates import GateInput
 from tasks.identify_assets.scrub import find_secrets
+from tasks.ingest_feedback.ide import NOT_FEEDBACK
 from tasks.ingest_feedback.scrubbing import SCRUB_LANGUAGE, may_hold_secret
 from tasks.io import read_jsonl, read_parquet
 from tasks.params import Params
@@ -56,7 +57,10 @@ def gate_input(params: Params) -> GateInput:
     rejected = pd.DataFrame(
         {
             "row_kind": "rejected",
-            "is_rejected": True,
+            # An IDE tool's line with no verdict in it (token counts, chats without a thumbs
+            # up or down) is not garbage: recorded, left out of the reject ratio (None).
+            "is_rejected": [None if str(r).startswith(NOT_FEEDBACK) else True
+                            for r in rejects["reason"]],
             "event_id": rejects["event_id"],
             "reason": rejects["reason"],
             "row_id": rejects["source"] + "/" + rejects["source_file"] + ":"

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.ingest_feedback.events import SCHEMA_VERSION, Event, line_problems, valid_events
+from tasks.ingest_feedback.ide import NOT_FEEDBACK
 from tasks.ingest_feedback.scrubbing import scrub_events
 from tasks.ingest_feedback.sources import Chunk
 
@@ -76,7 +77,8 @@ def process_chunk(chunk: Chunk, seen: dict[str, Where]) -> tuple[Prepared, list[
     valid_at, valid = valid_events(lines)
     refused = np.ones(len(lines), dtype=bool)
     refused[valid_at] = False
-    rejects = []
+    # Lines a foreign source (continue, tabby) could not map onto an event, with its reasons.
+    rejects = [(chunk.source, chunk.piece, n, eid, reason) for n, eid, reason in chunk.rejects]
     for index in np.flatnonzero(refused).tolist():  # the few lines the fast path refused
         event_id, problems = line_problems(lines[index])
         rejects.append(
@@ -132,9 +134,12 @@ _encode = msgspec.json.Encoder().encode
 
 
 def reject_kind(reason: str) -> str:
-    """The kind of a reject reason, for counts: invalid_json, duplicate or invalid_event."""
+    """The kind of a reject reason, for counts: invalid_json, duplicate, not_feedback (an IDE
+    tool's line with no verdict in it) or invalid_event."""
     if reason.startswith("invalid JSON"):
         return "invalid_json"
+    if reason.startswith(NOT_FEEDBACK):
+        return "not_feedback"
     return "duplicate" if reason.startswith("duplicate event_id") else "invalid_event"
 
 

@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS watermarks (
     source TEXT, piece TEXT, offset INTEGER, lines INTEGER, etag TEXT,
     PRIMARY KEY (source, piece)
 );
+CREATE TABLE IF NOT EXISTS pending (
+    source TEXT, completion_id TEXT, piece TEXT, offset INTEGER, length INTEGER, ts INTEGER,
+    PRIMARY KEY (source, completion_id)
+);
 """
 
 
@@ -67,6 +71,17 @@ def watermarks(connection: sqlite3.Connection, source: str) -> dict[str, Waterma
     return {piece: Watermark(offset, lines, etag) for piece, offset, lines, etag in rows}
 
 
+def pending_completions(
+    connection: sqlite3.Connection, source: str
+) -> dict[str, tuple[str, int, int, int]]:
+    """A Tabby source's completions waiting for their verdict: id -> (file, offset, length,
+    ts). Only where they are: their text stays in Tabby's log until it is an event."""
+    rows = connection.execute(
+        "SELECT completion_id, piece, offset, length, ts FROM pending WHERE source = ?", (source,)
+    )
+    return {cid: (piece, offset, length, ts) for cid, piece, offset, length, ts in rows}
+
+
 def known_event_ids(connection: sqlite3.Connection) -> dict[str, tuple[str, str, int]]:
     """Every ingested event id -> where it was first read: (source, file, line)."""
     rows = connection.execute("SELECT event_id, source, source_file, line FROM events")
@@ -84,6 +99,16 @@ def commit_batch(
             zip(*events, strict=True),
         )
         connection.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rejects)
+        if chunk.pending:
+            connection.executemany(
+                "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?)",
+                [(chunk.source, *row) for row in chunk.pending],
+            )
+        if chunk.prune_before:
+            connection.execute(
+                "DELETE FROM pending WHERE source = ? AND ts < ?",
+                (chunk.source, chunk.prune_before),
+            )
         connection.execute(
             "INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?, ?, ?)",
             (chunk.source, chunk.piece, chunk.end.offset, chunk.end.lines, chunk.end.etag),

@@ -1,9 +1,15 @@
 """Feedback sources (local folders of *.jsonl, S3 prefixes) read from their watermarks on.
 
-A piece of a source is a file (dir) or an object (S3). Each is read from the byte offset the
-ledger last committed for it, up to its last complete line, so a file the server is still
-appending to is never read half-way through a line. S3 objects are immutable: a changed ETag
-means a rewritten object, read again from the start (event ids keep that idempotent).
+A piece of a source is a file (dir, continue, tabby) or an object (S3). Each is read from
+the byte offset the ledger last committed for it, up to its last complete line, so a file the
+server is still appending to is never read half-way through a line. S3 objects are immutable:
+a changed ETag means a rewritten object, read again from the start (event ids keep that
+idempotent).
+
+The IDE-tool sources (`continue`, `tabby`) read their files the same way and map each line
+onto a schema-v1 event (tasks/ingest_feedback/continue_dev.py, tabby.py): a chunk's lines are
+then the events' JSON, line for line (b"" where a line is no event), with the rejects found
+while mapping and, for Tabby, the completions that wait for their verdict in the ledger.
 """
 
 from __future__ import annotations
@@ -15,7 +21,15 @@ from typing import Any
 
 import orjson
 
-from tasks.params import FeedbackDirSource, FeedbackS3Source, FeedbackSourceParams, Params
+from tasks.ingest_feedback.ide import expand, mapped_lines
+from tasks.params import (
+    FeedbackContinueSource,
+    FeedbackDirSource,
+    FeedbackS3Source,
+    FeedbackSourceParams,
+    FeedbackTabbySource,
+    Params,
+)
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,16 @@ class Chunk:
     lines: list[bytes]
     first_line: int  # 1-based number of lines[0] in the piece
     end: Watermark  # the watermark once these lines are committed
+    # Found while mapping a foreign line (continue, tabby): (line number, event id, reason).
+    rejects: tuple[tuple[int, str | None, str], ...] = ()
+    # Tabby: completions read, waiting for their select / dismiss in the ledger:
+    # (completion_id, piece, byte offset, length, ts in ms); committed with the batch.
+    pending: tuple[tuple[str, str, int, int, int], ...] = ()
+    prune_before: int = 0  # Tabby: pending completions older than this (ms) are let go
 
     def without_lines(self) -> Chunk:
         """The chunk's place, without its lines (all a commit needs of it)."""
-        return replace(self, lines=[])
+        return replace(self, lines=[], rejects=())
 
 
 def _is_json_object(data: bytes) -> bool:
@@ -83,13 +103,74 @@ def read_dir(
             return
         raise SystemExit(f"feedback source {name!r}: folder {source.path!r} does not exist")
     for path in sorted(root.glob("*.jsonl")):
-        start = marks.get(path.name, Watermark())
-        if path.stat().st_size < start.offset:
-            start = Watermark()  # the file was rewritten: read it again, event ids dedupe
-        with path.open("rb") as fh:
-            fh.seek(start.offset)
-            data = fh.read()
+        start, data = new_bytes(path, marks.get(path.name, Watermark()))
         yield from chunks(name, path.name, data, start, "", final=False, size=size)
+
+
+def new_bytes(path: Path, start: Watermark) -> tuple[Watermark, bytes]:
+    """The file's bytes from its watermark on (from the start when it shrank: rewritten)."""
+    if path.stat().st_size < start.offset:
+        start = Watermark()  # the file was rewritten: read it again, event ids dedupe
+    with path.open("rb") as fh:
+        fh.seek(start.offset)
+        return start, fh.read()
+
+
+def _folder(name: str, path: str, optional: bool) -> Path | None:
+    root = expand(path)
+    if root.is_dir():
+        return root
+    if optional:
+        return None
+    raise SystemExit(f"feedback source {name!r}: folder {path!r} does not exist")
+
+
+def read_continue(
+    name: str, source: FeedbackContinueSource, marks: dict[str, Watermark], size: int
+) -> Iterator[Chunk]:
+    """Continue's dev data: every `<version>/<eventName>.jsonl` (piece: that relative path),
+    each line mapped onto a v1 event or a reject. Files outside a version folder are read
+    too, and each of their lines rejected as of no schema version we know."""
+    from tasks.ingest_feedback.continue_dev import Answers, map_line, piece_place
+
+    root = _folder(name, source.path, source.optional)
+    if root is None:
+        return
+    answers = Answers(source.answers)
+    for path in sorted([*root.glob("*.jsonl"), *root.glob("*/*.jsonl")]):
+        piece = path.relative_to(root).as_posix()
+        version, event = piece_place(piece)
+        start, data = new_bytes(path, marks.get(piece, Watermark()))
+        for raw in chunks(name, piece, data, start, "", final=False, size=size):
+            results = [map_line(line, version, event, answers) for line in raw.lines]
+            lines, rejects = mapped_lines(results, raw.first_line)
+            yield replace(raw, lines=lines, rejects=rejects)
+
+
+def read_tabby(
+    name: str, source: FeedbackTabbySource, marks: dict[str, Watermark], size: int,
+    pending: dict[str, tuple[str, int, int, int]],
+) -> Iterator[Chunk]:  # fmt: skip
+    """Tabby's event logs (`YYYY-MM-DD.json`, in name order = time order): completions wait
+    (in the ledger) for the select or dismiss that makes them an event."""
+    from tasks.ingest_feedback.tabby import TabbyMapper
+
+    root = _folder(name, source.path, source.optional)
+    if root is None:
+        return
+    mapper = TabbyMapper(root, source, pending)
+    files = sorted(p for p in root.iterdir() if p.suffix in (".json", ".jsonl") and p.is_file())
+    for path in files:
+        start, data = new_bytes(path, marks.get(path.name, Watermark()))
+        at = start.offset
+        for raw in chunks(name, path.name, data, start, "", final=False, size=size):
+            results = []
+            for line in raw.lines:
+                results.append(mapper.map_line(line, path.name, at))
+                at += len(line) + 1
+            lines, rejects = mapped_lines(results, raw.first_line)
+            yield replace(raw, lines=lines, rejects=rejects, pending=mapper.take_pending(),
+                          prune_before=mapper.prune_before())  # fmt: skip
 
 
 def s3_client(source: FeedbackS3Source) -> Any:
@@ -119,11 +200,17 @@ def read_s3(
 
 
 def read_source(
-    name: str, source: FeedbackSourceParams, marks: dict[str, Watermark], size: int
-) -> Iterator[Chunk]:
-    """New lines of one source, in batches of at most `size` lines."""
+    name: str, source: FeedbackSourceParams, marks: dict[str, Watermark], size: int,
+    pending: dict[str, tuple[str, int, int, int]] | None = None,
+) -> Iterator[Chunk]:  # fmt: skip
+    """New lines of one source, in batches of at most `size` lines (`pending`: a Tabby
+    source's completions still waiting in the ledger)."""
     if isinstance(source, FeedbackS3Source):
         return read_s3(name, source, marks, size)
+    if isinstance(source, FeedbackContinueSource):
+        return read_continue(name, source, marks, size)
+    if isinstance(source, FeedbackTabbySource):
+        return read_tabby(name, source, marks, size, pending or {})
     return read_dir(name, source, marks, size)
 
 

@@ -7,6 +7,7 @@ import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException
 from tasks.dsl.code_units import LANGUAGES
 from tasks.formats import TASKS, validate_output
 from tasks.params import ServeParams
+from tasks.serve.continue_inbox import ContinueDevData, ContinueInbox
 from tasks.serve.engine import Completion, Engine, PromptTooLong, StopFilter
 from tasks.serve.limits import BodySizeLimit, error_body
 from tasks.serve.schemas import (
@@ -212,6 +214,19 @@ def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_ke
         except ValueError as exc:
             raise HTTPException(422, f"feedback event is not valid: {exc}") from exc
         return {"event_id": event["event_id"], "status": "recorded" if new else "duplicate"}
+
+    continue_inbox = ContinueInbox(Path(params.continue_inbox))
+
+    @app.post("/v1/feedback/continue", dependencies=[Depends(authorised)])
+    async def continue_dev_data(body: ContinueDevData) -> dict:
+        """Continue's dev data (a `data:` destination of its config.yaml): one event per POST,
+        scrubbed and kept for step 6's `continue` source; any 2xx is success to Continue."""
+        try:
+            path = await run_in_threadpool(continue_inbox.add, body)
+        except TypeError as exc:  # orjson: text that is not valid Unicode
+            raise HTTPException(400, f"data: {exc}") from exc
+        return {"status": "recorded", "event": body.name, "schema": body.schema_,
+                "file": f"{path.parent.name}/{path.name}"}  # fmt: skip
 
     return app
 

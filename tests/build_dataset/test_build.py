@@ -86,6 +86,9 @@ def test_given_pipeline_files_when_the_step_runs_then_it_writes_datasets_rejects
     assert set(train[0]) == set(ALPACA_KEYS)
     taught = records[records["origin"] == "feedback_edit"]
     assert list(taught["split"]) == ["train"] and list(taught["event_ids"].iloc[0]) == ["e1"]
+    # the train split itself carries the event ids (lineage: event -> record -> adapter)
+    assert [r["event_ids"] for r in train if r["asset_id"] == "feedback:e1"] == [["e1"]]
+    assert all(r["event_ids"] == [] for r in train if not r["asset_id"].startswith("feedback:"))
     assert set(read_parquet(step.rejects).columns) == {"asset_id", "task", "reason"}
     card = (tmp_path / step.card).read_text(encoding="utf-8")
     for heading in (

@@ -28,22 +28,25 @@ def test_given_a_promoted_model_when_exported_then_the_bundle_is_complete_and_pr
 
     assert bundle_problems(bundle) == []
     assert {"adapter/adapter_model.safetensors", "prompts.json", "generation_config.json",
-            "MODEL_CARD.md", "autodev.json", "IDE.md"} <= manifest["files"].keys()  # fmt: skip
+            "MODEL_CARD.md", "autodev.json", "IDE.md",
+            "continue.yaml"} <= manifest["files"].keys()  # fmt: skip
     assert promoted_bundle(tiny_export / "registry").name == manifest["version"]
     card = (bundle / "MODEL_CARD.md").read_text()
     assert "Promotion: promoted: test run" in card and "Base model: `tiny-llama`" in card
 
 
-def test_the_autodev_config_points_at_the_chat_endpoint_with_both_answer_paths(tiny_export):
+def test_the_autodev_config_points_at_the_chat_endpoint_and_streams(tiny_export):
     config = read_json(tiny_export / "bundles" / "latest" / "autodev.json")
     version = read_json(tiny_export / "bundles" / "latest" / "manifest.json")["version"]
+    (entry,) = config["customLlms"]
 
-    assert config["customEngineServer"] == "http://127.0.0.1:8000/v1/chat/completions"
-    assert config["customEngineResponseFormat"] == "$.choices[0].delta.content"
-    assert config["nonStreamingResponseFormat"] == "$.choices[0].message.content"
-    assert json.loads(config["customEngineRequestFormat"]) == {
-        "customFields": {"model": version, "temperature": 0, "stream": True}
+    assert entry["url"] == "http://127.0.0.1:8000/v1/chat/completions"
+    assert entry["responseFormat"] == "$.choices[0].delta.content"
+    assert entry["customRequest"]["body"] == {"model": version, "temperature": 0.0, "stream": True}
+    assert json.loads(config["legacy"]["customEngineRequestFormat"]) == {
+        "customFields": {"model": version, "temperature": 0.0, "stream": True}
     }
+    # tests/export/test_ide_replay.py replays it (and continue.yaml) against the server
 
 
 def test_given_merged_on_then_the_merged_model_gives_the_same_greedy_answers_as_base_and_adapter(

@@ -31,7 +31,11 @@ def served_params(root: Path, state: Path) -> Params:
     """The export workspace's params with the server's inbox and answers under `state`."""
     params = load_params(root / "params.yaml")
     serve = params.serve.model_copy(
-        update={"inbox": str(state / "inbox"), "answers": str(state / "answers")}
+        update={
+            "inbox": str(state / "inbox"),
+            "answers": str(state / "answers"),
+            "continue_inbox": str(state / "continue"),
+        }
     )
     return params.model_copy(update={"serve": serve})
 
