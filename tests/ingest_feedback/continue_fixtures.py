@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.support import fake_aws_key_id
+
 USER_TOKEN = "continue-user-token-7f3a"  # Continue's userId (its user token): never stored raw
 AGENT = "Visual Studio Code/1.95.3 (Continue/1.0.9)"
-AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+AWS_KEY = fake_aws_key_id()  # planted at run time, never a committed literal
 
 
 def base(name: str, stamp: str = "2026-11-02T10:15:30.123Z") -> dict:

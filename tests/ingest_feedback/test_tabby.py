@@ -15,8 +15,9 @@ from tasks.ingest_feedback.__main__ import ingest_sources, write_outputs
 from tasks.ingest_feedback.ide import NOT_FEEDBACK
 from tasks.io import read_parquet
 from tests.ingest_feedback.factory import feedback_params
+from tests.support import fake_aws_key_id
 
-AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+AWS_KEY = fake_aws_key_id()  # planted at run time, never a committed literal
 DAY = 86_400_000
 T0 = 1793614530000  # 2026-11-02T10:15:30Z
 
