@@ -59,12 +59,11 @@ def feedback_split(params: Params, eval_ids: set[str]) -> list[dict]:
     step = params.feedback_round
     chosen = []
     records = [r for r in read_jsonl(params.build_dataset.train) if r["record_id"] not in eval_ids]
+    def rank(r: dict) -> str:
+        return hashlib.sha256(f"{step.seed}:{r['record_id']}".encode()).hexdigest()
+
     for task in sorted({r["task"] for r in records}):
         rows = [r for r in records if r["task"] == task and not r.get("event_ids")]
-
-        def rank(r: dict) -> str:
-            return hashlib.sha256(f"{step.seed}:{r['record_id']}".encode()).hexdigest()
-
         chosen += sorted(rows, key=rank)[: step.per_task]
     return chosen
 

@@ -166,14 +166,32 @@ def _missing(data: dict, fields: dict[str, type]) -> str | None:
     return None
 
 
+def _unusable(
+    base: _Base, marker: str, fields: dict[str, type], stuff: str = "code"
+) -> Mapped | None:
+    """The reject of an event logged at level noCode (neither `completion` nor `marker`
+    present) or with a field of the wrong type; None when the event can be mapped."""
+    data = base.data
+    if "completion" not in data and marker not in data:
+        return rejected(
+            f"{NOT_FEEDBACK}{base.what} logged at level noCode: no {stuff} to learn from"
+        )
+    if problem := _missing(data, fields):
+        return rejected(f"{base.what}: {problem}")
+    return None
+
+
+def _own_id(data: dict) -> str:
+    """The event's completionId where it has one, else a hash of its content."""
+    completion_id = text(data.get("completionId"))
+    return f"continue:{data['completionId']}" if completion_id else stable_id("continue", data)
+
+
 def _autocomplete(base: _Base) -> Mapped:
     data = base.data
-    if "completion" not in data and "prefix" not in data:
-        return rejected(f"{NOT_FEEDBACK}{base.what} logged at level noCode: no code to learn from")
-    if problem := _missing(data, {"completion": str, "prefix": str, "suffix": str}):
-        return rejected(f"{base.what}: {problem}")
-    event_id = f"continue:{data['completionId']}" if text(data.get("completionId")) else (
-        stable_id("continue", data))  # fmt: skip
+    if reject := _unusable(base, "prefix", {"completion": str, "prefix": str, "suffix": str}):
+        return reject
+    event_id = _own_id(data)
     accepted = data.get("accepted")
     if not isinstance(accepted, bool):
         return rejected(f"{NOT_FEEDBACK}{base.what} has no 'accepted' verdict", event_id)
@@ -186,12 +204,10 @@ def _autocomplete(base: _Base) -> Mapped:
 
 def _edit_outcome(base: _Base) -> Mapped:
     data = base.data
-    if "completion" not in data and "newCode" not in data:
-        return rejected(f"{NOT_FEEDBACK}{base.what} logged at level noCode: no code to learn from")
     fields = {"prompt": str, "completion": str, "previousCode": str, "newCode": str,
               "accepted": bool}  # fmt: skip
-    if problem := _missing(data, fields):
-        return rejected(f"{base.what}: {problem}")
+    if reject := _unusable(base, "newCode", fields):
+        return reject
     event_id = stable_id("continue", data)
     instruction = " ".join(data["prompt"].split()) or "Edit the code"
     filepath = text(data.get("filepath"))
@@ -211,10 +227,8 @@ def _edit_outcome(base: _Base) -> Mapped:
 
 def _chat_feedback(base: _Base) -> Mapped:
     data = base.data
-    if "completion" not in data and "prompt" not in data:
-        return rejected(f"{NOT_FEEDBACK}{base.what} logged at level noCode: no text to learn from")
-    if problem := _missing(data, {"prompt": str, "completion": str}):
-        return rejected(f"{base.what}: {problem}")
+    if reject := _unusable(base, "prompt", {"prompt": str, "completion": str}, "text"):
+        return reject
     event_id = stable_id("continue", data)
     feedback = data.get("feedback")
     if not isinstance(feedback, bool):
@@ -226,12 +240,9 @@ def _chat_feedback(base: _Base) -> Mapped:
 
 def _next_edit_outcome(base: _Base) -> Mapped:
     data = base.data
-    if "completion" not in data and "prompt" not in data:
-        return rejected(f"{NOT_FEEDBACK}{base.what} logged at level noCode: no code to learn from")
-    if problem := _missing(data, {"prompt": str, "completion": str}):
-        return rejected(f"{base.what}: {problem}")
-    event_id = f"continue:{data['completionId']}" if text(data.get("completionId")) else (
-        stable_id("continue", data))  # fmt: skip
+    if reject := _unusable(base, "prompt", {"prompt": str, "completion": str}):
+        return reject
+    event_id = _own_id(data)
     if data.get("aborted") is True:
         return rejected(f"{NOT_FEEDBACK}{base.what} was aborted before it was shown", event_id)
     accepted = data.get("accepted")
