@@ -59,6 +59,7 @@ def feedback_split(params: Params, eval_ids: set[str]) -> list[dict]:
     step = params.feedback_round
     chosen = []
     records = [r for r in read_jsonl(params.build_dataset.train) if r["record_id"] not in eval_ids]
+
     def rank(r: dict) -> str:
         return hashlib.sha256(f"{step.seed}:{r['record_id']}".encode()).hexdigest()
 
