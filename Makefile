@@ -57,8 +57,17 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first, pinned: the local CPU wheel, never a CUDA build from the registry
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	# `dvc plots show` offline: a page template with vega inlined (from a pip package), set for
+	# this checkout only (.dvc/config.local); `make plots` rewrites it if it goes missing
+	$(PY) -m tasks.offline_pages template .dvc/tmp/offline-plots.html
+	$(VENV)/bin/dvc config --local plots.html_template tmp/offline-plots.html
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+.PHONY: plots
+plots: install  ## the DVC plots page, drawn offline (vega from pip packages): dvc_plots/index.html
+	$(PY) -m tasks.offline_pages template .dvc/tmp/offline-plots.html
+	$(PY) -m tasks.offline_pages plots
 
 lint: install
 	$(PY) -m ruff check tasks flows tests benchmarks

@@ -30,10 +30,10 @@ def feedback(repo_dir: str = ".") -> dict[str, str]:
     with contextlib.chdir(repo):
         params = load_params()
     report = f"{params.gates.report_dir}/{GATE_STAGE.removeprefix('gate_')}.json"
-    return {
-        INGEST_STAGE: with_retries(dvc_stage, INGEST_STAGE, params)(repo, INGEST_STAGE, force=True),
-        GATE_STAGE: gate_stage(repo, GATE_STAGE, report),
-    }
+    ingest = with_retries(dvc_stage, INGEST_STAGE, params)
+    ingested = ingest(repo, INGEST_STAGE, force=True, return_state=True)
+    gated = gate_stage(repo, GATE_STAGE, report, wait_for=[ingested], return_state=True)
+    return {INGEST_STAGE: ingested.result(), GATE_STAGE: gated.result()}
 
 
 if __name__ == "__main__":

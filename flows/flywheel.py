@@ -15,6 +15,7 @@ from pathlib import Path
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, State
 from prefect.tasks import exponential_backoff
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
@@ -23,9 +24,10 @@ from flows.artifacts import publish_gate, publish_run_artifacts
 from flows.finetune import STAGE as FINETUNE_STAGE
 from flows.finetune import finetune
 from flows.stages import (
+    TRACK_HINT,
     StageFailed,
     network_stages,
-    pipeline_status,
+    pipeline_plan,
     reproduce,
     stage_is_current,
 )
@@ -34,16 +36,22 @@ from tasks.params import Params, ParamsError, RemoteParams, load_params
 from tasks.summary import summary
 
 
+def skipped(stage: str) -> State:
+    """A stage DVC found up to date: Completed, named "Cached" in the UI, result "skipped"."""
+    get_run_logger().info("%s is up to date, skipped", stage)
+    return Completed(name="Cached", message=f"DVC: {stage} is up to date", data="skipped")
+
+
 # `known_current`: the flow's one `dvc status` of the whole pipeline already found the stage
 # unchanged (and nothing upstream ran since), so the task skips without opening DVC again.
 @task(task_run_name="{stage}")
-def dvc_stage(repo_dir: str, stage: str, known_current: bool = False, force: bool = False) -> str:
+def dvc_stage(
+    repo_dir: str, stage: str, known_current: bool = False, force: bool = False
+) -> str | State:
     """Reproduce one DVC stage unless DVC says it is up to date (`force`: run it regardless)."""
-    logger = get_run_logger()
     if not force and (known_current or stage_is_current(repo_dir, stage)):
-        logger.info("%s is up to date, skipped", stage)
-        return "skipped"
-    reproduce(repo_dir, stage, logger, force=force)
+        return skipped(stage)
+    reproduce(repo_dir, stage, get_run_logger(), force=force)
     return "ran"
 
 
@@ -60,16 +68,14 @@ def with_retries(stage_task: Task, stage: str, params: Params) -> Task:
 
 
 @task(task_run_name="{stage}")
-def gate_stage(repo_dir: str, stage: str, report: str, known_current: bool = False) -> str:
+def gate_stage(repo_dir: str, stage: str, report: str, known_current: bool = False) -> str | State:
     """Reproduce a gate stage; on failure, fail with the gate's own account of what broke."""
-    logger = get_run_logger()
     report_path = Path(repo_dir) / report
     if known_current or stage_is_current(repo_dir, stage):
-        logger.info("%s is up to date, skipped", stage)
         publish_gate(report_path, stage)
-        return "skipped"
+        return skipped(stage)
     try:
-        reproduce(repo_dir, stage, logger)
+        reproduce(repo_dir, stage, get_run_logger())
     finally:
         publish_gate(report_path, stage)
     return "passed"
@@ -90,14 +96,13 @@ def _deployment_exists(name: str) -> bool:
 @task(task_run_name="finetune")
 def finetune_stage(
     repo_dir: str, deployment: str, timeout_s: int, known_current: bool = False
-) -> str:
+) -> str | State:
     """Fine-tune on the gpu work pool via its deployment, or in-process without a server."""
     from prefect.deployments import run_deployment
 
     logger = get_run_logger()
     if known_current or stage_is_current(repo_dir, FINETUNE_STAGE):
-        logger.info("finetune is up to date, skipped")
-        return "skipped"
+        return skipped(FINETUNE_STAGE)
     if os.environ.get("PREFECT_API_URL") and _deployment_exists(deployment):
         logger.info("dispatching finetune to deployment %s", deployment)
         run = run_deployment(deployment, parameters={"repo_dir": repo_dir}, timeout=timeout_s)
@@ -166,29 +171,38 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
     else:
         os.environ.pop("LLMOPS_EXPERIMENT", None)
     outcomes: dict[str, str] = {}
+    states: dict[str, State] = {}  # each stage's final state: the wait_for of its dependants
     hold = ""  # why the stages after the feedback gate wait (the retrain trigger said no)
-    for stage, unchanged in pipeline_status(repo).items():
+    plan = pipeline_plan(repo)
+    for stage, unchanged in plan.current.items():
         # Valid until a stage runs: its new outputs may change what comes after it.
         known = unchanged and set(outcomes.values()) <= {"skipped"}
         if hold:
             outcomes[stage] = "skipped" if known or stage_is_current(repo, stage) else "held"
             continue
+        # Prefect draws the DVC DAG: each task waits for (and links to) the stages it reads.
+        run = {"wait_for": [states[up] for up in plan.upstream[stage] if up in states]}
+        run["return_state"] = True
         if stage == FINETUNE_STAGE:
             orchestration = params.orchestration
-            outcomes[stage] = finetune_stage(
-                repo, orchestration.finetune_deployment, orchestration.finetune_timeout_s, known
-            )
+            states[stage] = finetune_stage(
+                repo, orchestration.finetune_deployment, orchestration.finetune_timeout_s, known,
+                **run,
+            )  # fmt: skip
         elif stage.startswith("gate_"):
             report = f"{params.gates.report_dir}/{stage.removeprefix('gate_')}.json"
-            outcomes[stage] = gate_stage(repo, stage, report, known)
+            states[stage] = gate_stage(repo, stage, report, known, **run)
         else:
-            outcomes[stage] = with_retries(dvc_stage, stage, params)(repo, stage, known)
-            if stage == EVALUATE_STAGE:
-                publish_evaluation(Path(repo) / params.evaluate.report)
+            states[stage] = with_retries(dvc_stage, stage, params)(repo, stage, known, **run)
+        outcomes[stage] = states[stage].result()  # raises what a failed stage raised
+        if stage == EVALUATE_STAGE:
+            publish_evaluation(Path(repo) / params.evaluate.report)
         if stage == RETRAIN_GATE:
             hold = retrain_hold(Path(repo) / params.ingest_feedback.retrain_decision)
     if hold:
         get_run_logger().info("no retrain tonight, stopped after ingestion: %s", hold)
+    if set(outcomes.values()) - {"skipped", "held"}:
+        get_run_logger().info(TRACK_HINT)
     publish_run_artifacts(Path(repo), params)
     if experiment:
         save_experiment(repo, experiment, [s for s, done in outcomes.items() if done != "held"])

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tasks.params import Params
 
@@ -49,8 +49,16 @@ def stage_is_current(repo_dir: str | Path, stage: str) -> bool:
         return not repo.status(targets=[stage])
 
 
-def pipeline_status(repo_dir: str | Path) -> dict[str, bool]:
-    """Every stage in DAG order, mapped to True when DVC sees no change in it (one `dvc status`)."""
+class Plan(NamedTuple):
+    """The pipeline as one `dvc status` sees it, every stage in DAG order."""
+
+    current: dict[str, bool]  # True: DVC sees no change in the stage
+    upstream: dict[str, list[str]]  # the stages whose outputs it reads (dvc.yaml's edges)
+
+
+def pipeline_plan(repo_dir: str | Path) -> Plan:
+    """Which stages are current and what each depends on: the flows pass the upstream stages
+    to Prefect as `wait_for`, so the run graph is the DVC DAG rather than a row of lanes."""
     from dvc.repo import Repo, lock_repo
 
     # One Repo, one index and one lock for the whole pipeline: opening a Repo per stage cost
@@ -58,7 +66,19 @@ def pipeline_status(repo_dir: str | Path) -> dict[str, bool]:
     with contextlib.chdir(repo_dir), Repo(".") as repo, lock_repo(repo):
         index = repo.index
         changed = {address for stage in index.stages for address in stage.status()}
-        return {stage: stage not in changed for stage in _dag_order(index)}
+        order = _dag_order(index)
+        graph = index.graph  # edges point from a stage to the stages it depends on
+        by_name = {stage.addressing: stage for stage in index.stages}
+        upstream = {
+            name: sorted(dep.addressing for dep in graph.successors(by_name[name]))
+            for name in order
+        }
+        return Plan({name: name not in changed for name in order}, upstream)
+
+
+def pipeline_status(repo_dir: str | Path) -> dict[str, bool]:
+    """Every stage in DAG order, mapped to True when DVC sees no change in it (one `dvc status`)."""
+    return pipeline_plan(repo_dir).current
 
 
 def network_stages(params: Params) -> set[str]:
@@ -99,8 +119,41 @@ def reproduce(
     assert process.stdout is not None
     for line in process.stdout:
         line = line.rstrip()
-        if line:
+        if line and not _git_hint(line):
             logger.info(line)
             tail = (tail + [line])[-40:]
     if process.wait() != 0:
-        raise StageFailed(f"stage {stage} failed:\n" + "\n".join(tail))
+        raise StageFailed(f"stage {stage} failed: {_last_error(tail)}")
+
+
+# DVC's advice after every stage that changed something ("To track the changes with git, run:
+# git add ...", autostage, `dvc push`): five lines per stage, eleven times a run. The flows say it
+# once, at the end (TRACK_HINT).
+_HINT_LINES = (
+    "To track the changes with git, run:",
+    "To enable auto staging, run:",
+    "dvc config core.autostage true",
+    "Use `dvc push` to send your updates to remote storage.",
+)
+TRACK_HINT = (
+    "DVC updated dvc.lock and the outputs: `git status` lists what changed; `git add dvc.lock` "
+    "(and the .gitignore files it lists) records this run in git, `dvc push` sends its data to "
+    "the remote"
+)
+
+
+def _last_error(tail: list[str]) -> str:
+    """What failed, in one line: DVC's own error when DVC failed (a missing dep, a bad
+    dvc.yaml), else the command's last line before DVC's "failed to run" (its message, or the
+    exception line of a traceback). The whole output was logged line by line already, so the
+    failure repeats only this, never the traceback."""
+    errors = [i for i, line in enumerate(tail) if line.startswith("ERROR:")]
+    if errors and "failed to run:" not in tail[errors[-1]]:
+        return tail[errors[-1]].removeprefix("ERROR:").strip()
+    own = tail[: errors[0]] if errors else tail
+    return own[-1].strip() if own else "no output"
+
+
+def _git_hint(line: str) -> bool:
+    text = line.strip()
+    return text in _HINT_LINES or text.startswith("git add ")

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from tasks.io import read_json, sha256_file, write_json
+from tasks.io import apply_umask, read_json, sha256_file, write_json
 from tasks.params import BaseModelParams, load_params, step_parser
 
 CHATML_TEMPLATE = (
@@ -183,6 +183,7 @@ def _build(params: BaseModelParams, out_dir: Path) -> None:
     write_json(
         staging / _PROVENANCE, {"source": params.source, "files": model_files_digest(staging)}
     )
+    apply_umask(staging)  # safetensors writes 0600 whatever the umask
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
 
@@ -228,7 +229,10 @@ def resolve(params: BaseModelParams) -> Path:
 def main(argv: list[str] | None = None) -> None:
     args = step_parser("Provision the base model and write its descriptor.").parse_args(argv)
     params = load_params(args.params).base_model
-    descriptor = provision(params)
+    try:
+        descriptor = provision(params)
+    except BaseModelError as exc:  # a setup problem: one clear line, not a traceback
+        raise SystemExit(f"error: {exc}") from None
     write_json(params.descriptor, descriptor)
     print(f"base model {descriptor['name']} at {descriptor['path']} ({descriptor['sha256'][:12]})")
 

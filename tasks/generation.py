@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,14 @@ def looping(ids: list[int], min_period: int = 8, max_period: int = 96, repeats: 
 
 
 def _decode_batch(
-    model: Any, id_lists: list[list[int]], pad_id: int, stop: set[int], max_new_tokens: int,
+    model: Any, id_lists: list[list[int]], pad_id: int, stop: set[int], budgets: list[int],
     temperature: float, top_p: float, stop_loops: bool = False,
 ) -> list[list[int]]:  # fmt: skip
     """One left-padded batch through a KV-cached decode loop; new ids per row, stop token cut.
 
-    Rows that finish leave the batch (and the cache) at once, so the remaining rows never pay
-    for them: on a CPU that is what makes a batch of uneven answers faster than a loop.
+    Rows that finish (a stop token, or their own budget of new tokens) leave the batch (and
+    the cache) at once, so the remaining rows never pay for them: on a CPU that is what makes a
+    batch of uneven answers faster than a loop.
     `stop_loops` also ends a row once it is `looping` (checked every 4 tokens): its answer is
     what it wrote so far.
     """
@@ -125,7 +127,7 @@ def _decode_batch(
                 continue
             row = outputs[rows[j]]
             row.append(token)
-            if len(row) >= max_new_tokens or (stop_loops and len(row) % 4 == 0 and looping(row)):
+            if len(row) >= budgets[rows[j]] or (stop_loops and len(row) % 4 == 0 and looping(row)):
                 continue
             alive.append(j)
         if not alive:
@@ -148,28 +150,36 @@ def generate_ids(
     model: Any,
     tokenizer: Any,
     id_lists: list[list[int]],
-    max_new_tokens: int,
+    max_new_tokens: int | list[int],
     batch_size: int,
     temperature: float = 0.0,
     top_p: float = 1.0,
     stop_loops: bool = False,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[list[int]]:
     """New token ids after each prompt's ids (greedy at temperature 0), eos and padding cut;
-    `stop_loops`: a row that is `looping` ends there."""
-    if max_new_tokens <= 0:
-        return [[] for _ in id_lists]
-    # Sorting by length keeps left padding short inside each batch.
-    order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
-    stop = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    `max_new_tokens`: one budget for all, or one per prompt; `stop_loops`: a row that is
+    `looping` ends there; `on_batch(n)` after each batch of n."""
+    budgets = (
+        list(max_new_tokens)
+        if isinstance(max_new_tokens, list)
+        else [max_new_tokens] * len(id_lists)
+    )
     outputs: list[list[int]] = [[] for _ in id_lists]
+    pending = [i for i in range(len(id_lists)) if budgets[i] > 0]
+    # Sorting by length keeps left padding short inside each batch.
+    order = sorted(pending, key=lambda i: len(id_lists[i]))
+    stop = {tokenizer.eos_token_id, tokenizer.pad_token_id}
     for start in range(0, len(order), batch_size):
         index = order[start : start + batch_size]
         new = _decode_batch(
-            model, [id_lists[i] for i in index], tokenizer.pad_token_id, stop, max_new_tokens,
-            temperature, top_p, stop_loops,
+            model, [id_lists[i] for i in index], tokenizer.pad_token_id, stop,
+            [budgets[i] for i in index], temperature, top_p, stop_loops,
         )  # fmt: skip
         for i, row in zip(index, new, strict=True):
             outputs[i] = row
+        if on_batch:
+            on_batch(len(index))
     return outputs
 
 
@@ -177,17 +187,18 @@ def generate(
     model: Any,
     tokenizer: Any,
     prompts: list[str],
-    max_new_tokens: int,
+    max_new_tokens: int | list[int],
     batch_size: int,
     temperature: float = 0.0,
     top_p: float = 1.0,
     stop_loops: bool = False,
+    on_batch: Callable[[int], None] | None = None,
 ) -> list[str]:
     """Completions for already-templated prompts, `batch_size` at a time (greedy by default)."""
     id_lists = tokenizer(prompts, add_special_tokens=False)["input_ids"]
     new = generate_ids(
         model, tokenizer, id_lists, max_new_tokens, batch_size, temperature=temperature,
-        top_p=top_p, stop_loops=stop_loops,
+        top_p=top_p, stop_loops=stop_loops, on_batch=on_batch,
     )  # fmt: skip
     return [text.strip() for text in tokenizer.batch_decode(new, skip_special_tokens=True)]
 
@@ -220,7 +231,7 @@ def resample_invalid(
     answers: list[str],
     is_valid: Any,
     tries: int,
-    max_new_tokens: int,
+    max_new_tokens: int | list[int],
     batch_size: int,
     temperature: float,
     top_p: float,
@@ -231,7 +242,11 @@ def resample_invalid(
     accepts, among the raw answer and up to `tries` samples; with the generations it took and
     whether one was valid (else the raw answer is kept). A sample that starts `looping` is cut
     there (`stop_loops`): it would have run to the budget and failed its validator anyway; the
-    raw answer is never cut."""
+    raw answer is never cut. `max_new_tokens` is one budget or one per prompt: every task's
+    invalid answers are then resampled in the same batches."""
+    budgets = (
+        max_new_tokens if isinstance(max_new_tokens, list) else [max_new_tokens] * len(prompts)
+    )
     results = [(answer, 1, bool(is_valid(i, answer))) for i, answer in enumerate(answers)]
     torch.manual_seed(seed)
     for attempt in range(2, tries + 2):
@@ -239,8 +254,8 @@ def resample_invalid(
         if not pending:
             break
         drawn = generate(
-            model, tokenizer, [prompts[i] for i in pending], max_new_tokens, batch_size,
-            temperature=temperature, top_p=top_p, stop_loops=stop_loops,
+            model, tokenizer, [prompts[i] for i in pending], [budgets[i] for i in pending],
+            batch_size, temperature=temperature, top_p=top_p, stop_loops=stop_loops,
         )  # fmt: skip
         for i, text in zip(pending, drawn, strict=True):
             if is_valid(i, text):

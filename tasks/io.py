@@ -1,7 +1,9 @@
 """The one place that reads and writes the pipeline's files (JSONL, JSON, Parquet).
 
 Writes go to a temporary file first and are renamed into place, so a killed step never
-leaves a half-written output behind for the next stage to read.
+leaves a half-written output behind for the next stage to read. The renamed file gets the mode
+`open()` would have given it (0666 less the umask), not the 0600 of `tempfile.mkstemp`, so
+bundles and registries stay readable by whoever the umask lets read them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,33 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def _process_umask() -> int:
+    # Linux reports it in /proc without changing it; elsewhere it is set and restored.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)  # POSIX has no read-only call; done once, while this module loads
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: a umask changed later by the process is not seen.
+_UMASK = _process_umask()
+FILE_MODE = 0o666 & ~_UMASK  # what open() gives a new file
+DIR_MODE = 0o777 & ~_UMASK  # what mkdir() gives a new folder
+
+
+def apply_umask(root: str | Path) -> None:
+    """Give `root` and everything under it the mode the umask gives new files and folders
+    (executables keep their x bits): safetensors, for one, writes its files 0600 regardless."""
+    for path in [Path(root), *Path(root).rglob("*")]:
+        executable = path.is_dir() or path.stat().st_mode & 0o100
+        path.chmod(DIR_MODE if executable else FILE_MODE)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to `path`; rename it onto `path` if the block succeeds."""
@@ -31,6 +60,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -152,6 +152,7 @@ class IngestFeedbackParams(Section):
     dpo: str
     kto: str
     metrics: str
+    rates: str
     daily: str
     retrain_decision: str
     retrain: RetrainParams

@@ -42,7 +42,7 @@ def _assets_lines(params: Params) -> list[str]:
 def _feedback_lines(params: Params) -> list[str]:
     events = read_parquet(params.ingest_feedback.events)
     feedback_rejects = read_parquet(params.ingest_feedback.rejects)
-    feedback_rates = read_json(params.ingest_feedback.metrics)["overall"]
+    feedback_rates = read_json(params.ingest_feedback.rates)["overall"]
     retrain = read_json(params.ingest_feedback.retrain_decision)
     return [
         f"Feedback: {len(events)} events ingested, {len(feedback_rejects)} rejected"
@@ -68,7 +68,7 @@ def _records_lines(params: Params) -> list[str]:
 
 
 def _training_lines(params: Params) -> list[str]:
-    training = read_json(params.finetune.metrics)
+    training = read_json(params.finetune.trainer_state)
     metrics = read_json(params.evaluate.details)
     against_base = metrics["comparisons"]["base"]
     confidence = params.evaluate.bootstrap.confidence

@@ -46,6 +46,7 @@ NARROWER_ON_PURPOSE: dict[str, dict[str, str]] = {
         "tasks/evaluate/__init__.py": "a package docstring",
         "tasks/finetune/__init__.py": "a package docstring",
         "tasks/io.py": "atomic reads and writes",
+        "tasks/progress.py": "progress lines",
         "tasks/params.py": "params.yaml parsing",
         "tasks/base_model.py": "the descriptor's local path (the descriptor is a dep)",
     },

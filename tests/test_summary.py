@@ -12,7 +12,7 @@ def test_given_no_outputs_yet_the_summary_names_each_missing_step_instead_of_cra
     for step, path in [
         ("Assets", params.identify_assets.inventory),
         ("Records", params.build_dataset.records),
-        ("Training", params.finetune.metrics),
+        ("Training", params.finetune.trainer_state),
     ]:
         assert f"{step}: not produced yet ({path})" in text
     assert "dataset: not run" in text

@@ -107,13 +107,26 @@ def _valid(
 
 
 def _unique(candidates: list[Candidate]) -> tuple[list[Candidate], list[Reject]]:
+    """The first candidate per prompt and per (input, output), except that feedback on a prompt
+    (an accepted or edited answer) outranks the record mined from the assets for the same
+    prompt: what a user kept is the newer judgement, and otherwise feedback on a prompt the
+    dataset already has could never reach training. The order of the others is unchanged."""
+    feedback: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.origin.startswith("feedback"):
+            feedback.setdefault(record_id(c.task, c.instruction, c.input), c)
     kept, rejects = [], []
     by_id: dict[str, str] = {}
     by_content: dict[tuple[str, str, str], str] = {}
     for c in candidates:
         rid = record_id(c.task, c.instruction, c.input)
         content = (c.task, c.input, c.output)
-        if rid in by_id:
+        preferred = feedback.get(rid)
+        if preferred is not None and preferred is not c and not c.origin.startswith("feedback"):
+            rejects.append(
+                _reason(c, f"superseded: feedback {preferred.origin} on the same prompt is kept")
+            )
+        elif rid in by_id:
             rejects.append(_reason(c, f"duplicate: same instruction and input as {by_id[rid]}"))
         elif content in by_content:
             rejects.append(_reason(c, f"duplicate: same input and output as {by_content[content]}"))

@@ -32,28 +32,46 @@ FRACTIONS = (
 )
 
 
-def headline(details: dict) -> dict:
-    """The figures `dvc metrics show` prints: per task base / tuned / delta and its interval."""
-    figures: dict = {}
+def headline(details: dict) -> dict[str, dict]:
+    """The figures `dvc metrics show` prints, one file each: per task n and its primary metric
+    base / tuned / delta with the interval (low, high) and the tuned answer loss; overall the
+    means, format validity, the improved tasks and the promotion. Short names and two decimals,
+    shared across files and steps, keep the table narrow (every metric is in details.json)."""
+
+    def short(value: float | None) -> float | None:
+        return None if value is None else round(value, 2)
+
+    files: dict[str, dict] = {}
     for task, c in details["comparisons"]["base"].items():
-        figures[task] = {
-            "base": c["before"], "tuned": c["after"], "delta": c["delta"],
-            "low": c["low"], "high": c["high"], "n": c["n"],
+        files[task] = {
+            "n": c["n"], "base": short(c["before"]), "tuned": short(c["after"]),
+            "delta": short(c["delta"]), "low": short(c["low"]), "high": short(c["high"]),
+            "loss": short(details["tuned"][task].get("answer_loss")),
         }  # fmt: skip
     base, tuned = details["base"]["overall"], details["tuned"]["overall"]
-    counts = details["verdicts"]
-    figures["overall"] = {
-        "primary_base": base.get("primary"), "primary_tuned": tuned.get("primary"),
-        "format_valid_base": base.get("format_valid"),
-        "format_valid_tuned": tuned.get("format_valid"),
-        "valid_at_n_tuned": tuned.get("valid_at_n"),
-        "answer_loss_base": base.get("answer_loss"), "answer_loss_tuned": tuned.get("answer_loss"),
-        "improved_tasks": counts["improved"], "tied_tasks": counts["tie"],
-        "regressed_tasks": counts["regressed"],
+    overall = {
+        "base": short(base.get("primary")), "tuned": short(tuned.get("primary")),
+        "valid": short(tuned.get("format_valid")), "loss": short(tuned.get("answer_loss")),
+        "improved": details["verdicts"]["improved"],
+        "promoted": details["promotion"]["promoted"],
     }  # fmt: skip
-    figures["overall"] = {k: v for k, v in figures["overall"].items() if v is not None}
-    figures["promoted"] = details["promotion"]["promoted"]
-    return figures
+    if base.get("primary") is not None and tuned.get("primary") is not None:
+        overall["delta"] = short(tuned["primary"] - base["primary"])
+    files["overall"] = {k: v for k, v in overall.items() if v is not None}
+    return {
+        name: {k: v for k, v in figures.items() if v is not None} for name, figures in files.items()
+    }
+
+
+def write_headline(metrics_dir: str | Path, files: dict[str, dict]) -> None:
+    """<name>.json per headline file; files of tasks no longer evaluated are removed."""
+    folder = Path(metrics_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.json"):
+        if stale.stem not in files:
+            stale.unlink()
+    for name, figures in files.items():
+        write_json(folder / f"{name}.json", figures)
 
 
 def plot_rows(metrics: dict, task: str, models: list[str]) -> list[dict]:
@@ -121,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     details["promotion"] = {"promoted": decision["promoted"]}
     write_json(step.details, details)
-    write_json(step.metrics, headline(details))
+    write_headline(step.metrics, headline(details))
     write_jsonl(
         step.generations, scored.astype(object).where(scored.notna(), None).to_dict("records")
     )

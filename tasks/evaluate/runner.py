@@ -24,6 +24,7 @@ from tasks.formats import validate_output
 from tasks.generation import answer_losses, generate, resample_invalid, sample_completions
 from tasks.io import read_jsonl, read_parquet
 from tasks.params import Params
+from tasks.progress import Progress
 from tasks.prompting import build_messages, render_prompt
 
 
@@ -174,29 +175,33 @@ def run_model(
     started = time.perf_counter()
     outputs: list[str] = [""] * len(records)
     retried: list[tuple[str, int, bool]] = [("", 1, False)] * len(records)
+    bar = Progress(f"evaluate {name}", len(records), "answer")
     for task, budget in eval_set.budgets.items():
         index = [i for i, r in enumerate(records) if r["task"] == task]
         texts = generate(
-            model, tokenizer, [prompts[i] for i in index], budget.tokens, step.batch_size
-        )
+            model, tokenizer, [prompts[i] for i in index], budget.tokens, step.batch_size,
+            on_batch=lambda n, task=task: bar.update(n, task=task),
+        )  # fmt: skip
         for i, text in zip(index, texts, strict=True):
             outputs[i] = text
-        if step.resample.tries and resample:
-
-            def valid(j: int, text: str, index: list[int] = index) -> bool:
-                record = records[index[j]]
-                return not validate_output(
-                    record["task"], text, record["language"], method_of(record)
-                )
-
-            drawn = resample_invalid(
-                model, tokenizer, [prompts[i] for i in index], texts, valid, step.resample.tries,
-                budget.tokens, step.batch_size, step.resample.temperature, step.resample.top_p,
-                step.resample.seed,
-            )  # fmt: skip
-            for i, result in zip(index, drawn, strict=True):
-                retried[i] = result
         print(f"{name}: {task} {len(index)} answers (budget {budget.tokens} tokens)", flush=True)
+    bar.close()
+    if step.resample.tries and resample:
+        # Every task's invalid answers in the same batches, each row with its task's budget:
+        # a few invalid answers per task would otherwise each pay for a whole decode loop.
+        def valid(i: int, text: str) -> bool:
+            record = records[i]
+            return not validate_output(record["task"], text, record["language"], method_of(record))
+
+        budgets = [eval_set.budgets[r["task"]].tokens for r in records]
+        retried = resample_invalid(
+            model, tokenizer, prompts, outputs, valid, step.resample.tries, budgets,
+            step.batch_size, step.resample.temperature, step.resample.top_p, step.resample.seed,
+        )  # fmt: skip
+        again = sum(tries > 1 for _, tries, _ in retried)
+        print(
+            f"{name}: {again} invalid answers resampled (up to {step.resample.tries})", flush=True
+        )
     runnable = [i for i, r in enumerate(records) if _executable(r)]
     samples = {i: [outputs[i]] for i in runnable}
     if step.execution.samples > 1 and runnable:

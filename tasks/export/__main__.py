@@ -1,8 +1,8 @@
 """Assemble the bundle, then publish it to the local registry (and S3 when configured).
 
 Bundle: adapter, tokenizer, prompts, generation config, model card, IDE connection files
-(autodev.json, continue.yaml, IDE.md), optionally a merged model, and a manifest with the
-sha256 of every file.
+(autodev.json, continue.yaml, IDE.md), an Ollama Modelfile, optionally a merged model, and a
+manifest with the sha256 of every file.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from pathlib import Path
 
 from tasks.base_model import resolve
 from tasks.build_dataset.instructions import all_instructions
+from tasks.export.bundle_recipes import MODELFILE, engine_recipes, modelfile
 from tasks.export.card import model_card
 from tasks.export.ide import autodev_config, continue_yaml, ide_readme
 from tasks.export.merge import save_merged
 from tasks.export.registry import MANIFEST, publish
 from tasks.finetune.init import TRAINER_STATE, write_pointer
-from tasks.io import read_json, sha256_file, write_json
+from tasks.io import apply_umask, read_json, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
@@ -54,7 +55,8 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
     """Write the whole bundle for the current adapter into `bundle`; return its manifest."""
     adapter_dir = Path(params.finetune.adapter_dir)
     shutil.rmtree(bundle, ignore_errors=True)
-    shutil.copytree(adapter_dir, bundle / "adapter")
+    # without peft's README.md, an empty model-card template: MODEL_CARD.md describes the adapter
+    shutil.copytree(adapter_dir, bundle / "adapter", ignore=shutil.ignore_patterns("README.md"))
     trainer_state = Path(params.finetune.trainer_state)
     state = read_json(trainer_state) if trainer_state.is_file() else {}
     if state:  # the round's lineage: what it started from and trained on (tasks.lineage)
@@ -80,9 +82,13 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
     )
     metrics = read_json(params.evaluate.details)
     decision = read_json(params.evaluate.promotion)
-    (bundle / "MODEL_CARD.md").write_text(model_card(params, version, metrics, decision, state))
+    (bundle / MODELFILE).write_text(modelfile(params, version, bundle))
+    engines = engine_recipes(params, version, bundle)
+    (bundle / "MODEL_CARD.md").write_text(
+        model_card(params, version, metrics, decision, state, engines=engines)
+    )
     write_json(bundle / "autodev.json", autodev_config(params.serve, version))
-    (bundle / "IDE.md").write_text(ide_readme(params.serve, version))
+    (bundle / "IDE.md").write_text(ide_readme(params.serve, version, engines))
     (bundle / "continue.yaml").write_text(
         continue_yaml(params.serve, version, context_length(base_dir))
     )
@@ -98,6 +104,7 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
         "train_sha256": state.get("train_sha256"),
     }
     promoted = decision["promoted"] and experiment is None
+    apply_umask(bundle)  # readable as the umask allows (peft / safetensors write 0600)
     return write_manifest(bundle, version, params.base_model.name, promoted, lineage)
 
 

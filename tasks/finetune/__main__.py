@@ -13,12 +13,13 @@ from tasks.finetune.checkpoint import run_key
 from tasks.finetune.train import train
 from tasks.io import read_json, read_jsonl, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
+from tasks.progress import Progress
 
-# What `dvc metrics` shows; the full record (resume point, data-order digest) is trainer_state.
-METRICS = [
-    *("steps", "first_loss", "last_loss", "start_loss", "end_loss", "train_records"),
-    *("tokens", "answer_tokens", "seconds", "tokens_per_second", "device", "processes"),
-]
+
+def headline(state: dict) -> dict:
+    """What `dvc metrics show` prints for the fine-tune: steps and the training loss (the mean of
+    the last steps); the full record (resume point, data order, throughput) is trainer_state."""
+    return {"steps": state["steps"], "loss": round(state["end_loss"], 2)}
 
 
 def consumed(params: Params) -> dict | None:
@@ -67,7 +68,7 @@ def keep_promoted(params: Params, adapter: init.InitAdapter) -> None:
     shutil.rmtree(step.adapter_dir, ignore_errors=True)
     shutil.copytree(adapter.adapter_dir, step.adapter_dir)
     write_json(step.trainer_state, adapter.trainer_state)
-    write_json(step.metrics, {k: v for k, v in adapter.trainer_state.items() if k in METRICS})
+    write_json(step.metrics, headline(adapter.trainer_state))
     Path(step.live_dir).mkdir(parents=True, exist_ok=True)
     print(
         f"no new records since the promoted version {adapter.version} (every train record's "
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     records, selection = split, None
     if adapter is not None:
         seen = adapter.seen_content_ids()
-        selection = init.select(split, seen, step.replay.share, step.seed)
+        selection = init.select(split, seen, step.replay.share, step.seed, adapter.seen_event_ids())
         if not selection.records:
             keep_promoted(params, adapter)
             return
@@ -118,25 +119,33 @@ def main(argv: list[str] | None = None) -> None:
         if main_process
         else contextlib.nullcontext()
     )
+    bar: Progress | None = None
     with live:
 
-        def log_step(number: int, values: dict[str, float]) -> None:
+        def log_step(number: int, values: dict[str, float], steps: int) -> None:
+            nonlocal bar
             for name, value in values.items():
                 live.log_metric(f"train/{name}", value)
             live.next_step()
-            if number == 1 or number % 5 == 0:
-                print(f"step {number}: loss {values['loss']:.4f}", flush=True)
+            if bar is None:  # a resumed run starts at its checkpoint's step
+                bar = Progress("fine-tune", steps, "step")
+                bar.n = number - 1
+            bar.update(1, loss=values["loss"], tok_s=round(values["tokens_per_second"]))
 
         if main_process and any(run_dir.glob("step-*")):
             print(f"checkpoints found in {run_dir}: resuming", flush=True)
         model, result = train(
             model_dir, records, params.prompt.system, step, log_step, run_dir, adapter
         )
+        if bar is not None:
+            bar.close()
     if not main_process:
         return
 
     Path(step.adapter_dir).mkdir(parents=True, exist_ok=True)
     model.save_pretrained(step.adapter_dir)
+    # peft writes its empty model-card template next to the weights; the bundle has a real card
+    (Path(step.adapter_dir) / "README.md").unlink(missing_ok=True)
     state = asdict(result) | {"tokens_per_second": round(result.tokens_per_second, 2)}
     visited = state.pop("visited")
     start = {"from": "base"} if adapter is None else adapter.identity()
@@ -145,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     record |= {"init": start, "train_sha256": sha256_file(params.build_dataset.train)}
     record["data"] = data_lineage(split, records, visited, selection)
     write_json(step.trainer_state, state | record)
-    write_json(step.metrics, {k: v for k, v in state.items() if k in METRICS})
+    write_json(step.metrics, headline(state))
     shutil.rmtree(run_dir, ignore_errors=True)  # the adapter is saved: checkpoints are spent
     if result.resumed_from_step:
         print(f"resumed from step {result.resumed_from_step}")

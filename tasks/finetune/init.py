@@ -85,6 +85,10 @@ class InitAdapter:
             )
         return set(ids)
 
+    def seen_event_ids(self) -> set[str]:
+        """The feedback events the promoted adapter learned from (its visited records')."""
+        return set(((self.trainer_state or {}).get("data") or {}).get("event_ids") or [])
+
 
 def resolve(params: Params) -> tuple[InitAdapter | None, str]:
     """The adapter this round starts from (None: the base model), and a note when init is
@@ -142,15 +146,29 @@ class Selection:
     earlier: int  # earlier records available for replay
 
 
-def select(records: list[dict], seen: set[str], share: float, seed: int) -> Selection:
-    """Every new record plus a seed-drawn replay share of the earlier ones (module docstring)."""
-    new = [r for r in records if content_id(r) not in seen]
-    earlier = sorted((r for r in records if content_id(r) in seen), key=content_id)
+def select(
+    records: list[dict],
+    seen: set[str],
+    share: float,
+    seed: int,
+    seen_events: frozenset[str] | set[str] = frozenset(),
+) -> Selection:
+    """Every new record plus a seed-drawn replay share of the earlier ones (module docstring).
+
+    New: content the adapter never trained on, or a record of feedback events it has not
+    learned from (`seen_events`) - an edit that turns a failed answer into the answer the
+    adapter was trained on already is still news: that prompt needs more training."""
+
+    def is_new(r: dict) -> bool:
+        return content_id(r) not in seen or bool(set(r.get("event_ids") or []) - seen_events)
+
+    new = [r for r in records if is_new(r)]
+    earlier = sorted((r for r in records if not is_new(r)), key=content_id)
     if not new:
         return Selection([], 0, 0, len(earlier))
     count = min(len(earlier), round(share / (1 - share) * len(new)))
     chosen = {content_id(r) for r in random.Random(seed).sample(earlier, count)}
-    kept = [r for r in records if content_id(r) not in seen or content_id(r) in chosen]
+    kept = [r for r in records if is_new(r) or content_id(r) in chosen]
     return Selection(kept, len(new), count, len(earlier))
 
 

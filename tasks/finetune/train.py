@@ -197,7 +197,7 @@ def train(
         progress = checkpoint.restore(newest, model, optimizer, scheduler, rank)
         if log_step:  # the curve stays whole: earlier steps are logged again
             for number, values in enumerate(progress.history, start=1):
-                log_step(number, values)
+                log_step(number, values, steps)
     resumed_from = progress.step
     model, optimizer = accelerator.prepare(model, optimizer)
 
@@ -253,7 +253,7 @@ def train(
         }
         progress.history.append(values)
         if log_step and accelerator.is_main_process:
-            log_step(progress.step, values)
+            log_step(progress.step, values, steps)
         due = params.checkpoint_every and progress.step % params.checkpoint_every == 0
         if run_dir and due and progress.step < steps:
             accelerator.wait_for_everyone()

@@ -21,6 +21,7 @@ from tasks.ingest_feedback.ingest import Tally, gc_paused, ingest
 from tasks.ingest_feedback.report import (
     assets_digest,
     daily_rates,
+    headline,
     load_baseline,
     online_metrics,
     retrain_decision,
@@ -102,7 +103,9 @@ def _write_outputs(params: Params, tally: Tally | None) -> dict:
             for name in ("model_version", "task", "action", "timestamp")
         }
     ).to_pandas()
-    write_json(step.metrics, online_metrics(rates))
+    online = online_metrics(rates)
+    write_json(step.rates, online)
+    write_json(step.metrics, headline(online["overall"]))
     write_json(step.daily, daily_rates(rates))
     snapshot = {
         "events": events.num_rows,

@@ -53,6 +53,13 @@ def online_metrics(events: pd.DataFrame) -> dict[str, Any]:
     return {"overall": _rates(_merge(counts.values())), "model_version": by_model}
 
 
+def headline(overall: dict[str, Any]) -> dict[str, Any]:
+    """What `dvc metrics show` prints for step 6: events n and the three rates overall (the same
+    short names as the other steps' headlines, so the table stays narrow)."""
+    short = {"events": "n", "accept_rate": "accept", "edit_rate": "edit", "reject_rate": "reject"}
+    return {name: round(overall[key], 2) for key, name in short.items() if key in overall}
+
+
 def daily_rates(events: pd.DataFrame) -> list[dict[str, Any]]:
     """Rates per UTC day and model version, oldest first (a DVC plot over time)."""
     if events.empty:

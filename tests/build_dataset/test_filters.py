@@ -88,3 +88,25 @@ def test_given_feedback_without_input_when_filtered_then_it_is_kept(count_tokens
     feedback = candidate(input="", origin="feedback_accept", event_ids=["e1"])
     records, rejects = filter_candidates([feedback], ["write_test"], 10_000, count_tokens)
     assert rejects == [] and records["event_ids"].iloc[0] == ["e1"]
+
+
+def test_given_feedback_on_a_mined_prompt_then_the_feedback_answer_is_kept_in_its_place(
+    count_tokens,
+):
+    other = "def test_fee_rounds_down():\n    assert fee(199) == 1\n"
+    mined = candidate()
+    unrelated = candidate(assets=("b.py",), input="def tax(x: int) -> int:\n    return x\n",
+                          output="def test_tax():\n    assert tax(1) == 1\n")  # fmt: skip
+    accepted = candidate(assets=("feedback:e1",), output=other, origin="feedback_accept",
+                         event_ids=["e1"])  # fmt: skip
+    frame, rejects = filter_candidates(
+        [mined, unrelated, accepted], ["write_test"], 448, count_tokens
+    )
+    assert list(frame["output"]) == [unrelated.output, other]  # the others keep their order
+    assert list(frame["event_ids"].map(list)) == [[], ["e1"]]
+    (reject,) = rejects
+    assert reject.asset_id == "a.py"
+    assert reject.reason.startswith("superseded: feedback feedback_accept on the same prompt")
+    # without feedback on it, the mined record stays
+    frame, rejects = filter_candidates([mined, unrelated], ["write_test"], 448, count_tokens)
+    assert list(frame["output"]) == [TEST, unrelated.output] and not rejects

@@ -43,6 +43,11 @@ def test_the_batched_decode_loop_gives_what_transformers_generate_gives_row_by_r
         end = next((i for i, token in enumerate(row) if token in stop), len(row))
         assert new == row[:end]
     assert generate_ids(model, tokenizer, id_lists, max_new_tokens=0, batch_size=4) == [[]] * 4
+    # One budget per row: each row is cut at its own budget, in the same batch, and is what
+    # that row alone with its budget gives (every task's resampled answers share batches).
+    budgets = [3, 12, 0, 7]
+    mixed = generate_ids(model, tokenizer, id_lists, max_new_tokens=budgets, batch_size=4)
+    assert mixed == [row[:budget] for row, budget in zip(ours, budgets, strict=True)]
 
 
 def test_top_p_keeps_only_the_nucleus_and_temperature_zero_is_argmax():

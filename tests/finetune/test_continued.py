@@ -213,3 +213,13 @@ def test_replay_selection_is_the_share_of_the_round_and_deterministic():
     assert picked.records == init.select(EARLIER + NEW, seen, 0.3, 1).records
     assert init.select(EARLIER + NEW, seen, share=0.0, seed=1).records == NEW
     assert init.select(EARLIER, seen, 0.3, 1).records == []  # nothing new
+
+
+def test_an_edit_back_to_a_known_answer_is_new_until_the_adapter_learned_its_event():
+    seen = {init.content_id(r) for r in EARLIER}
+    edited = EARLIER[0] | {"event_ids": ["evt-1"]}  # same content, from a feedback event
+    rest = EARLIER[1:]
+    picked = init.select([edited, *rest], seen, share=0.0, seed=1)
+    assert picked.records == [edited] and picked.new == 1
+    learned = init.select([edited, *rest], seen, 0.0, 1, seen_events={"evt-1"})
+    assert learned.records == [] and learned.new == 0

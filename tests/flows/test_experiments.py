@@ -98,8 +98,9 @@ def test_given_an_experiment_name_when_the_flywheel_succeeds_then_it_is_saved_an
     assert outcomes["finetune"] == outcomes["evaluate"] == "ran"
     (name, saved), *others = [(n, d) for n, d in experiments(repo_copy).items() if "nightly" in n]
     assert not others and name.startswith(f"nightly-{datetime.now(UTC):%Y%m%d}-")
-    evaluation = json.loads((repo_copy / "reports/evaluate/metrics.json").read_text())
-    assert saved["metrics"]["reports/evaluate/metrics.json"]["data"] == evaluation
+    overall = "reports/evaluate/metrics/overall.json"  # one headline file per task + overall
+    evaluation = json.loads((repo_copy / overall).read_text())
+    assert saved["metrics"][overall]["data"] == evaluation and "improved" in evaluation
     assert saved["params"]["params.yaml"]["data"]["remote"]["url"] == "s3://nightly/dvc"
     lock_file = run(["git", "show", f"{experiment_ref(repo_copy, name)}:dvc.lock"], repo_copy)
     stages = yaml.safe_load(lock_file.stdout)["stages"]

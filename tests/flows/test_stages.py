@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from flows.stages import network_stages, pipeline_stages, pipeline_status, reproduce
+from flows.stages import (
+    _last_error,
+    network_stages,
+    pipeline_plan,
+    pipeline_stages,
+    pipeline_status,
+    reproduce,
+)
 from tasks.params import FeedbackS3Source, S3Source
 
 
@@ -45,7 +54,35 @@ def test_given_a_fresh_copy_when_one_stage_ran_then_only_it_is_current(repo_copy
     assert list(before) == pipeline_stages(repo_copy)
     assert not any(before.values())
 
-    reproduce(repo_copy, "base_model")
+    lines: list[str] = []
+    logger = logging.getLogger("test-stages")
+    logger.addHandler(handler := logging.Handler())
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.setLevel(logging.INFO)
+    reproduce(repo_copy, "base_model", logger)
 
     after = pipeline_status(repo_copy)
     assert [stage for stage, current in after.items() if current] == ["base_model"]
+    assert any("Running stage 'base_model'" in line for line in lines)
+    # DVC's git / autostage / push advice is said once by the flow, not after every stage
+    assert not [line for line in lines if "git add" in line or "dvc push" in line], lines
+    upstream = pipeline_plan(repo_copy).upstream
+    assert upstream["base_model"] == [] and "base_model" in upstream["finetune"]
+    assert "gate_dataset" in upstream["finetune"]
+
+
+def test_given_a_failed_stage_then_its_error_is_one_line_never_the_traceback_again():
+    crashed = [
+        "Running stage 'base_model':",
+        "> python -m tasks.base_model",
+        "Traceback (most recent",
+        '  File "x.py", line 1',
+        "ValueError: bad source",
+        "ERROR: failed to reproduce 'base_model': failed to run: python -m tasks.base_model",
+    ]
+    assert _last_error(crashed) == "ValueError: bad source"
+    dvc = ["ERROR: failed to reproduce 'finetune': missing data 'source': models/base_model.json"]
+    assert (
+        _last_error(dvc)
+        == "failed to reproduce 'finetune': missing data 'source': models/base_model.json"
+    )

@@ -129,8 +129,11 @@ def test_every_documented_event_type_is_mapped_or_rejected_with_a_reason(tmp_pat
     # SFT: accepts and edits of known tasks; the chat's unknown task only counts in metrics.
     records = read_jsonl(params.ingest_feedback.records)
     assert records and all(r["task"] != "unknown" for r in records)
-    metrics = json.loads(Path(params.ingest_feedback.metrics).read_text())
+    metrics = json.loads(Path(params.ingest_feedback.rates).read_text())
     assert "unknown" in json.dumps(metrics)
+    headline = json.loads(Path(params.ingest_feedback.metrics).read_text())
+    assert headline["n"] == metrics["overall"]["events"] == len(events)
+    assert headline["accept"] == metrics["overall"]["accept_rate"]
     # The gate's reject ratio leaves out lines that are not feedback (not garbage).
     frame = gate_input(params).frame
     garbage = rejects["reason"].map(lambda r: not r.startswith(NOT_FEEDBACK)).sum()
