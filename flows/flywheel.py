@@ -36,6 +36,13 @@ from tasks.params import Params, ParamsError, RemoteParams, load_params
 from tasks.summary import summary
 
 
+def edge(state: State) -> State:
+    """The upstream task's state as a `wait_for` link and nothing more. Prefect also links every
+    object it finds inside a state to the task that last returned it, and our outcomes are
+    shared strings ("ran", "passed"): the whole state would link unrelated stages too."""
+    return State(type=state.type, name=state.name, state_details=state.state_details)
+
+
 def skipped(stage: str) -> State:
     """A stage DVC found up to date: Completed, named "Cached" in the UI, result "skipped"."""
     get_run_logger().info("%s is up to date, skipped", stage)
@@ -181,7 +188,7 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
             outcomes[stage] = "skipped" if known or stage_is_current(repo, stage) else "held"
             continue
         # Prefect draws the DVC DAG: each task waits for (and links to) the stages it reads.
-        run = {"wait_for": [states[up] for up in plan.upstream[stage] if up in states]}
+        run = {"wait_for": [edge(states[up]) for up in plan.upstream[stage] if up in states]}
         run["return_state"] = True
         if stage == FINETUNE_STAGE:
             orchestration = params.orchestration

@@ -182,7 +182,8 @@ def validate_frame(
         rows=len(gate_input.frame),
         evaluated=len(results),
         failures=failures,
-        data_docs=str(docs_dir / "index.html"),
+        # as given (relative to the repository in params.yaml): no checkout path in a DVC output
+        data_docs=str(Path(report_dir) / gate / "data_docs" / "index.html"),
     )
     write_json(report_dir / f"{gate}.json", asdict(result))
     return result

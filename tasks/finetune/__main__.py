@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -129,11 +130,12 @@ def main(argv: list[str] | None = None) -> None:
             live.next_step()
             if bar is None:  # a resumed run starts at its checkpoint's step
                 bar = Progress("fine-tune", steps, "step")
-                bar.n = number - 1
+                bar.n, bar.started = number - 1, started
             bar.update(1, loss=values["loss"], tok_s=round(values["tokens_per_second"]))
 
         if main_process and any(run_dir.glob("step-*")):
             print(f"checkpoints found in {run_dir}: resuming", flush=True)
+        started = time.perf_counter()  # the rate and ETA count from here, not from step 1
         model, result = train(
             model_dir, records, params.prompt.system, step, log_step, run_dir, adapter
         )
