@@ -22,7 +22,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 run: install bubblewrap  ## install, provision the base model, run all six steps through Prefect + DVC
 	$(PY) -m flows.flywheel
 
-test: install chromium bubblewrap  ## the full test suite (unit + integration on the tiny model + real base model)
+test: install chromium bubblewrap postgresql  ## the full test suite (unit + integration on the tiny model + real base model)
 	$(PY) -m pytest
 
 # Debian packages installed only when missing, with apt-get where there is one:
@@ -42,6 +42,12 @@ endef
 .PHONY: chromium
 chromium:
 	$(call apt_package,/usr/bin/chromium,chromium,for the Prefect UI test,the Prefect UI test will be skipped)
+
+# postgresql for the PostgreSQL ledger test (tests/ingest_feedback/test_ledger_postgres.py);
+# without it that test is skipped and says why.
+.PHONY: postgresql
+postgresql:
+	$(call apt_package,/usr/lib/postgresql/15/bin/initdb,postgresql,for the PostgreSQL ledger test,the PostgreSQL ledger test will be skipped)
 
 # bubblewrap: evaluation runs generated code only inside it (tasks/evaluate/sandbox.py). Without
 # it the Python records are recorded as `not run: no sandbox` and the sandbox tests skip.

@@ -16,7 +16,7 @@ from pathlib import Path
 from prefect import flow
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
-from flows.flywheel import dvc_stage, edge, gate_stage, with_retries
+from flows.flywheel import dvc_stage, gate_stage, with_retries
 from tasks.params import load_params
 
 INGEST_STAGE = "ingest_feedback"
@@ -32,7 +32,7 @@ def feedback(repo_dir: str = ".") -> dict[str, str]:
     report = f"{params.gates.report_dir}/{GATE_STAGE.removeprefix('gate_')}.json"
     ingest = with_retries(dvc_stage, INGEST_STAGE, params)
     ingested = ingest(repo, INGEST_STAGE, force=True, return_state=True)
-    gated = gate_stage(repo, GATE_STAGE, report, wait_for=[edge(ingested)], return_state=True)
+    gated = gate_stage(repo, GATE_STAGE, report, wait_for=[ingested], return_state=True)
     return {INGEST_STAGE: ingested.result(), GATE_STAGE: gated.result()}
 
 

@@ -36,17 +36,16 @@ from tasks.params import Params, ParamsError, RemoteParams, load_params
 from tasks.summary import summary
 
 
-def edge(state: State) -> State:
-    """The upstream task's state as a `wait_for` link and nothing more. Prefect also links every
-    object it finds inside a state to the task that last returned it, and our outcomes are
-    shared strings ("ran", "passed"): the whole state would link unrelated stages too."""
-    return State(type=state.type, name=state.name, state_details=state.state_details)
+class Outcome(str):
+    """What a stage task returns ("ran", "passed", "skipped", ...): a fresh object each time.
+    Prefect links a task to the task that returned any object found among its inputs, by
+    identity; the interned literals would link every stage that returned the same word."""
 
 
 def skipped(stage: str) -> State:
     """A stage DVC found up to date: Completed, named "Cached" in the UI, result "skipped"."""
     get_run_logger().info("%s is up to date, skipped", stage)
-    return Completed(name="Cached", message=f"DVC: {stage} is up to date", data="skipped")
+    return Completed(name="Cached", message=f"DVC: {stage} is up to date", data=Outcome("skipped"))
 
 
 # `known_current`: the flow's one `dvc status` of the whole pipeline already found the stage
@@ -59,7 +58,7 @@ def dvc_stage(
     if not force and (known_current or stage_is_current(repo_dir, stage)):
         return skipped(stage)
     reproduce(repo_dir, stage, get_run_logger(), force=force)
-    return "ran"
+    return Outcome("ran")
 
 
 def retrying(network_task: Task, params: Params) -> Task:
@@ -85,7 +84,7 @@ def gate_stage(repo_dir: str, stage: str, report: str, known_current: bool = Fal
         reproduce(repo_dir, stage, get_run_logger())
     finally:
         publish_gate(report_path, stage)
-    return "passed"
+    return Outcome("passed")
 
 
 def _deployment_exists(name: str) -> bool:
@@ -115,8 +114,8 @@ def finetune_stage(
         run = run_deployment(deployment, parameters={"repo_dir": repo_dir}, timeout=timeout_s)
         if not run.state or not run.state.is_completed():
             raise StageFailed(f"finetune flow run {run.name} ended {run.state and run.state.name}")
-        return f"ran on work pool {run.work_pool_name}"
-    return finetune(repo_dir)  # the same flow, as a subflow of this run
+        return Outcome(f"ran on work pool {run.work_pool_name}")
+    return Outcome(finetune(repo_dir))  # the same flow, as a subflow of this run
 
 
 # Retrain trigger: step 6 decides from params whether there is enough new feedback or new
@@ -188,7 +187,7 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
             outcomes[stage] = "skipped" if known or stage_is_current(repo, stage) else "held"
             continue
         # Prefect draws the DVC DAG: each task waits for (and links to) the stages it reads.
-        run = {"wait_for": [edge(states[up]) for up in plan.upstream[stage] if up in states]}
+        run = {"wait_for": [states[up] for up in plan.upstream[stage] if up in states]}
         run["return_state"] = True
         if stage == FINETUNE_STAGE:
             orchestration = params.orchestration

@@ -171,7 +171,8 @@ def round_params(params: Params, params_file: str) -> str:
         "init": "promoted", "max_steps": step.max_steps, "epochs": None,
         "adapter_dir": str(work / "adapter"), "trainer_state": str(work / "trainer_state.json"),
         "metrics": str(work / "finetune-metrics.json"), "live_dir": str(work / "live"),
-        "init_pointer": str(work / "init.json"),
+        "init_pointer": str(work / "init.json"), "learning_rate": step.learning_rate,
+        "replay": {"share": step.replay_share},
     }  # fmt: skip
     path = work / "params.yaml"
     write_text(path, yaml.safe_dump(data, sort_keys=False))

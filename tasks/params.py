@@ -145,6 +145,10 @@ class RetrainParams(Section):
 class IngestFeedbackParams(Section):
     sources: dict[str, FeedbackSourceParams]
     ledger_dir: str
+    # "sqlite": ledger_dir/ledger.sqlite, one writer at a time. Or a PostgreSQL URL,
+    # postgresql://user@host:5432/db (its password from PGPASSWORD or ~/.pgpass, never here):
+    # several ingestion workers write at once (tasks/ingest_feedback/ledger_postgres.py).
+    ledger: str = "sqlite"
     batch_size: int = Field(ge=1)
     events: str
     rejects: str
@@ -156,6 +160,19 @@ class IngestFeedbackParams(Section):
     daily: str
     retrain_decision: str
     retrain: RetrainParams
+
+    @model_validator(mode="after")
+    def _ledger_location(self) -> IngestFeedbackParams:
+        from urllib.parse import parse_qs, urlsplit
+
+        if self.ledger == "sqlite":
+            return self
+        url = urlsplit(self.ledger)  # not echoed in errors: it might hold a password
+        if url.password is not None or "password" in parse_qs(url.query):
+            raise ValueError("ledger: no password in the URL (use PGPASSWORD or ~/.pgpass)")
+        if url.scheme not in ("postgresql", "postgres"):
+            raise ValueError("ledger must be sqlite or a postgresql:// URL")
+        return self
 
 
 class TeacherParams(Section):
@@ -389,6 +406,8 @@ class FeedbackRoundParams(Section):
 
     per_task: int = Field(ge=1)  # train records per task the reviewer asks about
     max_steps: int = Field(ge=1)  # optimizer steps of the continued fine-tune
+    learning_rate: float = Field(gt=0)  # of the continued fine-tune (finetune.learning_rate)
+    replay_share: float = Field(ge=0, lt=1)  # replayed earlier records (finetune.replay.share)
     seed: int
     work_dir: str  # the round's params, adapter and trainer_state (git-ignored)
     report_dir: str  # summary.json, report.md, answers.jsonl

@@ -16,6 +16,7 @@ from tasks.base_model import resolve
 from tasks.build_dataset.instructions import all_instructions
 from tasks.export.bundle_recipes import MODELFILE, engine_recipes, modelfile
 from tasks.export.card import model_card
+from tasks.export.figures import write_figures
 from tasks.export.ide import autodev_config, continue_yaml, ide_readme
 from tasks.export.merge import save_merged
 from tasks.export.registry import MANIFEST, publish
@@ -84,8 +85,9 @@ def assemble_bundle(params: Params, bundle: Path, base_dir: Path) -> dict:
     decision = read_json(params.evaluate.promotion)
     (bundle / MODELFILE).write_text(modelfile(params, version, bundle))
     engines = engine_recipes(params, version, bundle)
+    figures = write_figures(bundle, params.finetune.live_dir, metrics)
     (bundle / "MODEL_CARD.md").write_text(
-        model_card(params, version, metrics, decision, state, engines=engines)
+        model_card(params, version, metrics, decision, state, engines=engines, figures=figures)
     )
     write_json(bundle / "autodev.json", autodev_config(params.serve, version))
     (bundle / "IDE.md").write_text(ide_readme(params.serve, version, engines))

@@ -117,6 +117,7 @@ def model_card(
     state: dict | None = None,
     *,
     engines: str,
+    figures: list[str] = (),
 ) -> str:
     """Markdown model card: lineage, base model, params, metrics, the promotion decision and how
     to load the bundle; `state`: the round's trainer_state (the adapter it started from, what it
@@ -159,6 +160,7 @@ def model_card(
             f"{c['verdict']} | {base_metrics['format_valid']:.2f} | {tuned['format_valid']:.2f} | "
             f"{base_metrics['answer_loss']:.3f} | {tuned['answer_loss']:.3f} |"
         )
+    lines += ["", *(f"![{name.removesuffix('.png')}]({name})" for name in figures)]
     lines += [
         "",
         "## transformers + peft",

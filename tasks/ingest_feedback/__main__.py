@@ -37,9 +37,10 @@ def ingest_sources(params: Params) -> Tally:
     step = params.ingest_feedback
     skipped = skipped_sources(params)
     sources = {name: s for name, s in step.sources.items() if name not in skipped}
-    # The writer first: the ledger's state is read once no other writer can change it.
-    with LedgerWriter(step.ledger_dir) as writer, gc_paused():
-        with closing(ledger.open_ledger(step.ledger_dir)) as connection:
+    # The writer first: the ledger's state is read once no other writer can change it (SQLite:
+    # the whole ledger; PostgreSQL: these sources, while other workers ingest others at once).
+    with LedgerWriter(step.ledger_dir, step.ledger, list(sources)) as writer, gc_paused():
+        with closing(ledger.open_ledger(step.ledger_dir, step.ledger)) as connection:
             seen = ledger.known_event_ids(connection)
             total = Tally(earlier_rows=ledger.last_event_row(connection))
             marks = {name: ledger.watermarks(connection, name) for name in sources}
@@ -69,8 +70,9 @@ def write_outputs(params: Params, tally: Tally | None = None) -> dict:
 
 def _write_outputs(params: Params, tally: Tally | None) -> dict:
     step = params.ingest_feedback
-    with closing(ledger.open_ledger(step.ledger_dir)) as connection:
-        if tally is None:
+    with closing(ledger.open_ledger(step.ledger_dir, step.ledger)) as connection:
+        # PostgreSQL: other workers may have committed since this run began; read it whole.
+        if tally is None or step.ledger != ledger.SQLITE:
             events = ledger.all_events(connection)
         else:
             earlier = ledger.all_events(connection, up_to_row=tally.earlier_rows)

@@ -15,7 +15,10 @@ not the pipe, carry the bulk: a pipe cost the parent about 3 s per million event
 holds `ledger_dir/writer.lock` for its whole life and says it is ready only once it has it, so
 the parent reads the ledger's state (known event ids, watermarks) only when no other writer
 can change it: not a concurrent ingestion, and not the writer of a run that was killed, which
-finishes the batch it had received, then sees its pipe closed and exits.
+finishes the batch it had received, then sees its pipe closed and exits. With a PostgreSQL
+ledger (`ingest_feedback.ledger`) the lock guards only this folder's batch files: the writer
+also holds the run's sources in the database (`ledger.claim_sources`) before it says it is
+ready, so several workers (each with its own ledger_dir) write to one ledger at once.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pickle
 import subprocess
 import sys
 import traceback
+from collections.abc import Sequence
 from contextlib import closing
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -59,12 +63,15 @@ def _report(replies: Connection, exc: Exception) -> None:
             replies.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), trace))
 
 
-def _serve(ledger_dir: str, requests: Connection, replies: Connection) -> None:
+def _serve(
+    ledger_dir: str, location: str, sources: list[str], requests: Connection, replies: Connection
+) -> None:
     Path(ledger_dir).mkdir(parents=True, exist_ok=True)
     with (Path(ledger_dir) / LOCK_FILE).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when this process ends, however it ends
         try:
-            connection = ledger.open_ledger(ledger_dir)
+            connection = ledger.open_ledger(ledger_dir, location, writing=True)
+            ledger.claim_sources(connection, sources)  # PostgreSQL: held until this ends
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
             _report(replies, exc)
             return
@@ -84,7 +91,7 @@ def _serve(ledger_dir: str, requests: Connection, replies: Connection) -> None:
                         redactions[at] = counts
                     prepared = Prepared(events, lines, redactions)
                     columns = ledger_columns(prepared, chunk.source, chunk.piece)
-                    ledger.commit_batch(connection, chunk, columns, rejects)
+                    columns = ledger.commit_batch(connection, chunk, columns, rejects)
                     _write_batch(events_file, ledger.as_batch(columns))
                     os.unlink(batch_file)
                 except Exception as exc:  # noqa: BLE001 - reported to the parent
@@ -103,7 +110,9 @@ class LedgerWriter:
     once every submitted batch is. An error in the writer is raised in the caller.
     """
 
-    def __init__(self, ledger_dir: str | Path) -> None:
+    def __init__(
+        self, ledger_dir: str | Path, location: str = ledger.SQLITE, sources: Sequence[str] = ()
+    ) -> None:
         # A plain child interpreter (`python -m` this module) rather than multiprocessing's
         # spawn, which would re-run the caller's main script in the child.
         from_parent, to_child = os.pipe()  # (read end, write end)
@@ -112,7 +121,7 @@ class LedgerWriter:
         self._batches = 0
         self._committed: list[Path] = []  # the writer's record batches, not yet handed back
         command = [sys.executable, "-m", __name__, str(self._dir)]
-        command += [str(from_parent), str(to_parent)]
+        command += [str(from_parent), str(to_parent), location, *sources]
         path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
             command, pass_fds=(from_parent, to_parent), env=os.environ | {"PYTHONPATH": path}
@@ -186,9 +195,9 @@ def _write_batch(path: str, batch: pa.RecordBatch) -> None:
 
 
 def main() -> None:
-    ledger_dir, requests, replies = sys.argv[1:]
+    ledger_dir, requests, replies, location, *sources = sys.argv[1:]
     with Connection(int(requests), writable=False) as inbox:
-        _serve(ledger_dir, inbox, Connection(int(replies), readable=False))
+        _serve(ledger_dir, location, sources, inbox, Connection(int(replies), readable=False))
 
 
 if __name__ == "__main__":
