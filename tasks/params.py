@@ -400,6 +400,15 @@ class OrchestrationParams(Section):
         return self
 
 
+class ExecutorParams(Section):
+    """Where the per-file work of step 1 runs (tasks/executor.py); outputs never depend on it."""
+
+    type: Literal["local", "dask"] = "local"  # local: identify_assets.workers processes here
+    # dask: the scheduler's address (tcp://host:8786); "" starts a LocalCluster sized to this
+    # machine for the run.
+    address: str = Field(default="", pattern=r"^((tcp|tls|ws|wss|ucx)://\S+)?$")
+
+
 class FeedbackRoundParams(Section):
     """`python -m tasks.feedback_round`: a scripted review of the promoted model, ingested and
     trained on, then measured (tasks/feedback_round.py)."""
@@ -427,6 +436,7 @@ class Params(Section):
     remote: RemoteParams
     orchestration: OrchestrationParams
     feedback_round: FeedbackRoundParams
+    executor: ExecutorParams = Field(default_factory=ExecutorParams)
 
 
 class ParamsError(ValueError):

@@ -4,8 +4,9 @@ Runs as the DVC stage `scan_source@<name>` (one per source in params.yaml), so D
 source and only a changed source is rescanned; inside a rescan the result cache skips every
 file whose bytes did not change, and a file whose listing fingerprint (stat fields, git blob
 id, S3 ETag) is the one remembered with a cached result is not even read. Files not in the
-cache are processed by a pool of worker processes; results come back in listing order, so the
-output never depends on timing.
+cache are processed by a pool of worker processes here, or with `executor.type: dask` on a Dask
+cluster whose workers read the files themselves (worker.py); results come back in listing
+order, so the output never depends on timing or on the executor.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import json
 import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import islice
+from math import ceil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from tasks.executor import ExecutorError, cluster_threads, dask_client, map_ordered
 from tasks.identify_assets import classify
 from tasks.identify_assets.cache import ResultCache
 from tasks.identify_assets.process import (
@@ -32,6 +37,7 @@ from tasks.identify_assets.process import (
     settings_fingerprint,
 )
 from tasks.identify_assets.sources import Listed, SourceError, iter_source
+from tasks.identify_assets.worker import Job, Outcome, process_chunk
 from tasks.io import sha256_bytes, write_parquet
 from tasks.params import (
     DedupParams,
@@ -41,6 +47,9 @@ from tasks.params import (
     load_params,
     step_parser,
 )
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
 
 INVENTORY_COLUMNS = [
     "asset_id", "source", "path", "commit", "kind", "language", "encoding", "bytes", "lines",
@@ -69,6 +78,7 @@ SCAN_WRITE_OPTIONS = {
 _language_by_path = lru_cache(maxsize=1 << 16)(classify.language_by_path)
 BATCH = 256  # files read, looked up and processed together (bounds memory on big sources)
 INLINE_BELOW = 16  # fewer cache misses than this in a batch: not worth a worker round trip
+FILES_PER_TASK = 64  # files a cluster worker reads and processes per task
 
 
 @dataclass
@@ -137,10 +147,29 @@ def _process(job: tuple[bytes, str | None]) -> Processed:
     return process_bytes(job[0], job[1], *_worker_settings)
 
 
-def _batches(items: Iterable[Listed], size: int) -> Iterator[list[Listed]]:
+def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _list_only(path: str, fingerprint: str) -> bool:
+    return True  # every fingerprinted file is listed unread: the cluster workers read it
+
+
+def _tasks(jobs: Iterable, threads: int) -> Iterator[list]:
+    """Chunks of FILES_PER_TASK jobs; a listing shorter than one per worker thread is cut evenly.
+
+    One task per thread, not more: each task starts its own reader (`git cat-file`), which
+    costs more than a few files' work (measured with benchmarks/scale.py).
+    """
+    iterator = iter(jobs)
+    head = list(islice(iterator, FILES_PER_TASK * threads))
+    if len(head) < FILES_PER_TASK * threads:
+        yield from _batches(head, max(1, ceil(len(head) / threads)))
+        return
+    yield from _batches(head, FILES_PER_TASK)
+    yield from _batches(iterator, FILES_PER_TASK)
 
 
 class _Processor:
@@ -166,7 +195,7 @@ class _Processor:
 
     def unchanged(self, path: str, fingerprint: str) -> bool:
         """Whether the file at `path` with this listing fingerprint need not be read."""
-        return self.known.get(path, ("",))[0] == fingerprint
+        return bool(fingerprint) and self.known.get(path, ("",))[0] == fingerprint
 
     def _map(self, jobs: list[tuple[bytes, str | None]]) -> list[Processed]:
         workers = self.params.workers if self.params.workers > 0 else os.cpu_count() or 1
@@ -199,12 +228,40 @@ class _Processor:
         self.stats.processed += len(fresh)
         self.stats.cached += len(readable) + len(unread) - len(fresh)
         self.stats.unread += len(unread)
+        # A file too recent to fingerprint is remembered by its hash alone: a cluster worker
+        # that reads it again next time need not process it (`expected`).
         self.seen |= {
-            item.path: (item.fingerprint, hashes[item.path])
-            for item in readable + unread
-            if item.fingerprint
+            item.path: (item.fingerprint or "", hashes[item.path]) for item in readable + unread
         }
         return {path: (hashes[path], found.get(key) or fresh[key]) for path, key in keys.items()}
+
+    def expected(self, path: str) -> str | None:
+        """The raw sha256 of `path` whose result is cached (a worker need not process it)."""
+        return self.known.get(path, ("", None))[1]
+
+    def settle(self, outcomes: list[Outcome]) -> list[tuple[Listed, tuple[str, Processed] | None]]:
+        """Each file a cluster worker read with its (raw sha256, result), fresh or cached."""
+        read = [o for o in outcomes if o.raw_sha256 is not None]
+        keys = {o.listed.path: self._key(o.listed.path, o.raw_sha256) for o in read}
+        hits = sorted({keys[o.listed.path] for o in read if o.result is None})
+        found = self.cache.get_many(hits) if self.cache and hits else {}
+        if len(found) < len(hits):
+            raise _StaleFingerprints
+        fresh = {keys[o.listed.path]: o.result for o in read if o.result is not None}
+        if self.cache:
+            self.cache.put_many(fresh)
+        self.stats.processed += sum(o.result is not None for o in read)
+        self.stats.cached += sum(o.result is None for o in read)
+        self.seen |= {o.listed.path: (o.listed.fingerprint or "", o.raw_sha256) for o in read}
+        return [
+            (
+                o.listed,
+                None
+                if o.raw_sha256 is None
+                else (o.raw_sha256, o.result or found[keys[o.listed.path]]),
+            )
+            for o in outcomes
+        ]
 
     def close(self) -> None:
         if self.pool is not None:
@@ -216,23 +273,75 @@ def fingerprint_scope(source: SourceParams) -> str:
     return sha256_bytes(source.model_dump_json().encode())
 
 
+def _scan_here(name: str, params: IdentifyAssetsParams, processor: _Processor) -> list:
+    """Read every file here; cache misses go to the local pool."""
+    scanned: list[ScannedFile] = []
+    listing = iter_source(name, params.sources[name], params.filters, processor.unchanged)
+    for batch in _batches(listing, BATCH):
+        results = processor.results(batch)
+        scanned += [scanned_file(name, item, results.get(item.path)) for item in batch]
+    return scanned
+
+
+def _scan_on_cluster(
+    name: str, params: IdentifyAssetsParams, processor: _Processor, client: Client
+) -> list[ScannedFile]:
+    """List here; the cluster's workers read and process what the cache cannot answer."""
+    source = params.sources[name]
+    slots: list[ScannedFile | None] = []
+    unread: list[tuple[int, Listed]] = []  # unchanged: answered from the cache, here
+
+    def jobs() -> Iterator[tuple[int, Job]]:
+        for item in iter_source(name, source, params.filters, _list_only):
+            slots.append(None)
+            if item.reason:
+                slots[-1] = scanned_file(name, item, None)
+            elif item.fingerprint and processor.unchanged(item.path, item.fingerprint):
+                unread.append((len(slots) - 1, item))
+            else:  # a file read by the listing (too recent to fingerprint) is read again there
+                yield len(slots) - 1, (replace(item, data=None), processor.expected(item.path))
+
+    sent: deque[list[int]] = deque()  # slot indexes of each task, in submission order
+
+    def payloads() -> Iterator[list[Job]]:
+        for chunk in _tasks(jobs(), cluster_threads(client)):
+            sent.append([index for index, _ in chunk])
+            yield [job for _, job in chunk]
+
+    settings = (source, params.filters, params.dedup, processor.fingerprint)
+    for outcomes in map_ordered(client, process_chunk, payloads(), *settings):
+        for index, (listed, result) in zip(sent.popleft(), processor.settle(outcomes), strict=True):
+            slots[index] = scanned_file(name, listed, result)
+    for batch in _batches(unread, BATCH):
+        results = processor.results([item for _, item in batch])
+        for index, item in batch:
+            slots[index] = scanned_file(name, item, results[item.path])
+    assert all(slot is not None for slot in slots)
+    return slots
+
+
 def scan_source(
-    name: str, params: IdentifyAssetsParams, cache: ResultCache | None = None
+    name: str,
+    params: IdentifyAssetsParams,
+    cache: ResultCache | None = None,
+    client: Client | None = None,
 ) -> tuple[list[ScannedFile], ScanStats]:
-    """List, read, process (or fetch from the cache) every file of one source."""
+    """List, read, process (or fetch from the cache) every file of one source.
+
+    With a Dask `client`, the cluster's workers read and process the files (tasks/executor.py).
+    """
     source = params.sources[name]
     processor = _Processor(params, cache)
-    scanned: list[ScannedFile] = []
     try:
         processor.load_fingerprints(fingerprint_scope(source))
-        listing = iter_source(name, source, params.filters, processor.unchanged)
-        for batch in _batches(listing, BATCH):
-            results = processor.results(batch)
-            scanned += [scanned_file(name, item, results.get(item.path)) for item in batch]
+        if client is None:
+            scanned = _scan_here(name, params, processor)
+        else:
+            scanned = _scan_on_cluster(name, params, processor, client)
     except _StaleFingerprints:
         print(f"warning: source '{name}': result cache changed mid-scan, reading every file",
               file=sys.stderr)  # fmt: skip
-        return scan_source(name, params, None)
+        return scan_source(name, params, None, client)
     finally:
         processor.close()
     if cache:
@@ -277,13 +386,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = step_parser("Scan one asset source into a per-source inventory.")
     parser.add_argument("source", help="a key of identify_assets.sources in params")
     args = parser.parse_args(argv)
-    params = load_params(args.params).identify_assets
+    everything = load_params(args.params)
+    params = everything.identify_assets
     if args.source not in params.sources:
         parser.error(f"unknown source {args.source!r}; params list {sorted(params.sources)}")
     cache = ResultCache(params.cache_dir)
     try:
-        scanned, stats = scan_source(args.source, params, cache)
-    except SourceError as exc:
+        with dask_client(everything.executor) as client:
+            scanned, stats = scan_source(args.source, params, cache, client)
+    except (SourceError, ExecutorError) as exc:
         raise SystemExit(f"error: {exc}") from None
     finally:
         cache.close()

@@ -1,0 +1,95 @@
+"""Where per-item work runs: this machine's process pool or a Dask cluster (`executor` params).
+
+`dask_client` gives None for the local executor (the step keeps its own pool of forked
+processes, which share the driver's memory and disk) and a `dask.distributed` client otherwise:
+connected to `executor.address`, or to a LocalCluster sized to this machine when the address is
+"". Cluster workers share nothing with the driver, so a step sends them references (paths, git
+object ids, S3 keys) and small settings, never file bytes, and `map_ordered` gathers the results
+in submission order: the outputs are byte-identical to the local executor's. Dask reschedules
+the tasks of a worker that dies onto the others, and each task's result is gathered exactly
+once, so a lost worker costs its tasks' time and never a count.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tasks.params import ExecutorParams
+
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+CONNECT_TIMEOUT_S = 30
+TASKS_PER_THREAD = 4  # in flight per worker thread: enough that none waits for the next task
+
+
+class ExecutorError(RuntimeError):
+    """The configured cluster cannot be reached or started."""
+
+
+def machine_cpus() -> int:
+    """CPUs this process may run on (a container's CPU set, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def dask_client(params: ExecutorParams) -> Iterator[Client | None]:
+    """None for the local executor; a client of the configured (or a new local) Dask cluster."""
+    if params.type == "local":
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if params.address:
+        try:
+            client = Client(params.address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {params.address} (executor.address): {exc}"
+            ) from exc
+        with client:
+            yield client
+        return
+    # One single-threaded worker process per CPU: the per-file work is Python, held by the GIL.
+    with (
+        LocalCluster(
+            n_workers=machine_cpus(),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def cluster_threads(client: Client) -> int:
+    """Worker threads the cluster has now (at least 1: workers may still be joining)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def map_ordered(
+    client: Client, fn: Callable[..., Any], items: Iterable[Any], *args: Any
+) -> Iterator[Any]:
+    """`fn(item, *args)` for each item on the cluster, yielded in order, a bounded number in flight.
+
+    `items` is consumed lazily, so a driver can list a source while the workers process what it
+    has listed so far.
+    """
+    window = TASKS_PER_THREAD * cluster_threads(client)
+    pending: deque = deque()
+    try:
+        for item in items:
+            pending.append(client.submit(fn, item, *args, pure=False))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        if pending:
+            client.cancel(list(pending))
