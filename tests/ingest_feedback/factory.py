@@ -44,8 +44,8 @@ def feedback_params(root: Path, sources: dict | None = None, **step) -> Params:
         "ledger_dir": str(root / "ledger"),
         **{name: str(root / f"out/{name}.{ext}") for name, ext in (
             ("events", "parquet"), ("rejects", "parquet"), ("records", "jsonl"),
-            ("dpo", "jsonl"), ("kto", "jsonl"), ("metrics", "json"), ("daily", "json"),
-            ("retrain_decision", "json"))},
+            ("dpo", "jsonl"), ("kto", "jsonl"), ("metrics", "json"), ("rates", "json"),
+            ("daily", "json"), ("retrain_decision", "json"))},
         **step,
     }  # fmt: skip
     raw = yaml.safe_load((REPO / "params.yaml").read_text())

@@ -19,7 +19,7 @@ from tests.ingest_feedback.factory import event, feedback_params, write_events
 from tests.support import REPO
 
 SAMPLES = REPO / "samples" / "feedback" / "inbox"
-OUTPUTS = ("events", "rejects", "records", "dpo", "kto", "metrics", "daily")
+OUTPUTS = ("events", "rejects", "records", "dpo", "kto", "metrics", "rates", "daily")
 
 
 def outputs(params) -> dict[str, bytes]:

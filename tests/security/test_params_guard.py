@@ -85,7 +85,7 @@ def uncached_outs_and_deps(params: dict, stage: str) -> tuple[list[str], list[st
     """The stage's `cache: false` outs and its data deps, as params.yaml names them."""
     if stage == "ingest_feedback":
         step = params["ingest_feedback"]
-        outs = [step["metrics"], step["daily"], step["retrain_decision"]]
+        outs = [step["metrics"], step["rates"], step["daily"], step["retrain_decision"]]
         return outs, [params["identify_assets"]["inventory"]]
     deps = [params["base_model"]["descriptor"], params["build_dataset"]["train"],
             f"{params['gates']['report_dir']}/dataset.json"]  # fmt: skip
