@@ -69,7 +69,7 @@ def test_balanced_batches_give_every_task_equal_turns():
 def test_lora_training_runs_and_is_deterministic(tiny_model_dir, tiny_params, tmp_path):
     params = tiny_params.finetune.model_copy(update={"max_steps": 4})
     logged = []
-    model, result = train(tiny_model_dir, RECORDS, "sys", params, lambda s, v: logged.append(s))
+    model, result = train(tiny_model_dir, RECORDS, "sys", params, lambda s, v, n: logged.append(s))
     model.save_pretrained(tmp_path / "a")
     model2, _ = train(tiny_model_dir, RECORDS, "sys", params)
     model2.save_pretrained(tmp_path / "b")

@@ -131,7 +131,9 @@ def test_given_the_stack_when_the_flywheel_is_triggered_then_finetune_runs_on_th
     expected = {"gate-assets", "gate-feedback", "gate-dataset", "dataset-card"}
     expected |= {"training-summary", "evaluation-metrics", "promotion-decision", "bundle"}
     assert expected <= set(artifacts)
-    assert "Data Docs](file://" in artifacts["gate-dataset"].description
+    docs = "reports/gates/dataset/data_docs/index.html"  # relative: the checkout, any machine
+    assert f"`{docs}`" in artifacts["gate-dataset"].description
+    assert (stack.repo / docs).is_file()
     assert "Promotion:" in artifacts["promotion-decision"].data
     metrics = json.loads(artifacts["evaluation-metrics"].data)
     assert {"task", "base", "tuned"} <= set(metrics[0])

@@ -125,7 +125,7 @@ def ingest_params(tmp_path: Path, inbox: Path) -> Path:
     raw = yaml.safe_load((REPO / "params.yaml").read_text())
     section = raw["ingest_feedback"]
     for key, value in section.items():
-        if isinstance(value, str):  # every output path
+        if isinstance(value, str) and key != "ledger":  # every output path
             section[key] = str(tmp_path / "feedback" / Path(value).name)
     section["sources"] = {"server": {"type": "dir", "path": str(inbox)}}
     path = tmp_path / "params.yaml"
