@@ -21,6 +21,7 @@ from typing import Any
 from tasks.export.registry import MANIFEST, PROMOTED, VERSIONS, promotion_pointer
 from tasks.io import read_json, sha256_file
 from tasks.params import S3RegistryParams
+from tasks.s3 import s3_client as shared_client
 
 MIB = 1024 * 1024
 
@@ -34,10 +35,8 @@ class S3PublishResult:
 
 
 def s3_client(params: S3RegistryParams) -> Any:
-    """A boto3 S3 client for the configured endpoint and region."""
-    import boto3
-
-    return boto3.client("s3", endpoint_url=params.endpoint_url, region_name=params.region)
+    """The S3 client for the registry's endpoint and region."""
+    return shared_client(params.endpoint_url, params.region)
 
 
 def _key(params: S3RegistryParams, *parts: str) -> str:

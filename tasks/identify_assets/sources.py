@@ -24,6 +24,7 @@ from pathlib import Path
 from tasks.identify_assets import filters
 from tasks.io import safe_join
 from tasks.params import DirSource, FilterParams, GitSource, S3Source, SourceParams
+from tasks.s3 import s3_client
 
 
 class SourceError(RuntimeError):
@@ -256,10 +257,9 @@ def read_s3(
     name: str, source: S3Source, params: FilterParams, unchanged: Unchanged = _never
 ) -> Iterator[Listed]:
     """Objects under `bucket/prefix`; credentials come from the AWS environment or profile."""
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = boto3.client("s3", endpoint_url=source.endpoint_url, region_name=source.region)
+    client = s3_client(source.endpoint_url, source.region)
     where = f"s3://{source.bucket}/{source.prefix}" + (
         f" at {source.endpoint_url}" if source.endpoint_url else ""
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 from tasks.identify_assets import classify
@@ -26,6 +25,7 @@ from tasks.identify_assets.sources import (
 )
 from tasks.io import sha256_bytes
 from tasks.params import DedupParams, DirSource, FilterParams, GitSource, S3Source, SourceParams
+from tasks.s3 import s3_client
 
 Job = tuple[Listed, str | None]  # a listed, unread file and the raw sha256 the driver expects
 
@@ -60,20 +60,13 @@ def _read_dir(root: Path, listed: Listed, params: FilterParams) -> Listed:
     return _with_data(listed, data, params)
 
 
-@lru_cache(maxsize=8)
-def _s3_client(endpoint_url: str | None, region: str | None):
-    import boto3
-
-    return boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
-
-
 def _read_s3(source: S3Source, listed: Listed, params: FilterParams) -> Listed:
     """The object whose key the listing cut `source.prefix` (and then any `/`) from."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     etag = (listed.fingerprint or "").split(":")[2:3]
     keys = dict.fromkeys([source.prefix + listed.path, f"{source.prefix}/{listed.path}"])
-    client, first, error = _s3_client(source.endpoint_url, source.region), None, None
+    client, first, error = s3_client(source.endpoint_url, source.region), None, None
     for key in keys:
         try:
             response = client.get_object(Bucket=source.bucket, Key=key)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -30,6 +29,7 @@ from tasks.params import (
     FeedbackTabbySource,
     Params,
 )
+from tasks.s3 import s3_client
 
 
 @dataclass(frozen=True)
@@ -173,18 +173,11 @@ def read_tabby(
                           prune_before=mapper.prune_before())  # fmt: skip
 
 
-def s3_client(source: FeedbackS3Source) -> Any:
-    """A boto3 S3 client for the source (credentials from the AWS environment only)."""
-    import boto3
-
-    return boto3.client("s3", endpoint_url=source.endpoint_url, region_name=source.region)
-
-
 def read_s3(
     name: str, source: FeedbackS3Source, marks: dict[str, Watermark], size: int
 ) -> Iterator[Chunk]:
     """Every object under the prefix not yet ingested at its current ETag, in key order."""
-    client = s3_client(source)
+    client = s3_client(source.endpoint_url, source.region)
     pages = client.get_paginator("list_objects_v2").paginate(
         Bucket=source.bucket, Prefix=source.prefix
     )
