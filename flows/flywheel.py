@@ -15,7 +15,8 @@ from pathlib import Path
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Completed, State
+from prefect.exceptions import FailedRun
+from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
@@ -48,6 +49,13 @@ def skipped(stage: str) -> State:
     return Completed(name="Cached", message=f"DVC: {stage} is up to date", data=Outcome("skipped"))
 
 
+def failed(exc: StageFailed) -> State:
+    """A stage that failed: its reason as the state's message. Returned, not raised, so the
+    run log holds the stage's own error and this message, not a Prefect traceback per level
+    (retries still apply: Prefect retries a returned Failed state like a raised exception)."""
+    return Failed(message=str(exc))
+
+
 # `known_current`: the flow's one `dvc status` of the whole pipeline already found the stage
 # unchanged (and nothing upstream ran since), so the task skips without opening DVC again.
 @task(task_run_name="{stage}")
@@ -57,7 +65,10 @@ def dvc_stage(
     """Reproduce one DVC stage unless DVC says it is up to date (`force`: run it regardless)."""
     if not force and (known_current or stage_is_current(repo_dir, stage)):
         return skipped(stage)
-    reproduce(repo_dir, stage, get_run_logger(), force=force)
+    try:
+        reproduce(repo_dir, stage, get_run_logger(), force=force)
+    except StageFailed as exc:
+        return failed(exc)
     return Outcome("ran")
 
 
@@ -82,6 +93,8 @@ def gate_stage(repo_dir: str, stage: str, report: str, known_current: bool = Fal
         return skipped(stage)
     try:
         reproduce(repo_dir, stage, get_run_logger())
+    except StageFailed as exc:
+        return failed(exc)
     finally:
         publish_gate(report_path, stage)
     return Outcome("passed")
@@ -113,7 +126,9 @@ def finetune_stage(
         logger.info("dispatching finetune to deployment %s", deployment)
         run = run_deployment(deployment, parameters={"repo_dir": repo_dir}, timeout=timeout_s)
         if not run.state or not run.state.is_completed():
-            raise StageFailed(f"finetune flow run {run.name} ended {run.state and run.state.name}")
+            return failed(
+                StageFailed(f"finetune flow run {run.name} ended {run.state and run.state.name}")
+            )
         return Outcome(f"ran on work pool {run.work_pool_name}")
     return Outcome(finetune(repo_dir))  # the same flow, as a subflow of this run
 
@@ -162,7 +177,7 @@ def validated_params(repo: str) -> Params:
 
 
 @flow(name="flywheel")
-def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, str]:
+def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, str] | State:
     """Run every stage of the DAG in dependency order; return what happened to each.
 
     With `experiment` (e.g. "nightly") a successful run is saved as the DVC experiment
@@ -200,7 +215,9 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
             states[stage] = gate_stage(repo, stage, report, known, **run)
         else:
             states[stage] = with_retries(dvc_stage, stage, params)(repo, stage, known, **run)
-        outcomes[stage] = states[stage].result()  # raises what a failed stage raised
+        if states[stage].is_failed():  # the run stops here, with the stage's reason
+            return Failed(message=states[stage].message)
+        outcomes[stage] = states[stage].result()  # a crash (not a failure) still raises
         if stage == EVALUATE_STAGE:
             publish_evaluation(Path(repo) / params.evaluate.report)
         if stage == RETRAIN_GATE:
@@ -227,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         flywheel(args.repo, args.experiment)
-    except (StageFailed, RuntimeError, ParamsError) as exc:
+    except (StageFailed, FailedRun, RuntimeError, ParamsError) as exc:
         print(f"\nflywheel failed: {exc}", file=sys.stderr)
         sys.exit(1)
     with contextlib.chdir(args.repo):

@@ -269,3 +269,5 @@ def test_given_a_failing_stage_then_the_run_fails_with_the_stage_and_dvc_output_
     (task_run,) = [t for t in client.read_task_runs() if t.flow_run_id == flow_run.id]
     assert task_run.name == "base_model" and task_run.state.is_failed()
     assert task_run.run_count == 2  # one retry, then the failure
+    logs = run_logs(client, flow_run.id)
+    assert "Traceback" not in logs  # the stage's error and the states' messages, no stack
