@@ -306,7 +306,8 @@ def main() -> None:
     args = parser.parse_args()
     repos = args.repos or (40 if args.small else 1000)
     import dask
-    from dask.distributed import Client, LocalCluster
+
+    from tasks.executor import local_cluster
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
@@ -319,16 +320,7 @@ def main() -> None:
         workers = load_params(params_path).identify_assets.workers or os.cpu_count() or 1
         local = scan_all(params_path, work / "local")
         start = time.perf_counter()
-        with (
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        with local_cluster(workers) as client:
             client.run(_warm_up)
             cluster_start = time.perf_counter() - start
             remote = scan_all(params_path, work / "cluster", client)

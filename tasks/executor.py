@@ -42,7 +42,7 @@ def dask_client(params: ExecutorParams) -> Iterator[Client | None]:
     if params.type == "local":
         yield None
         return
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     if params.address:
         try:
@@ -54,10 +54,19 @@ def dask_client(params: ExecutorParams) -> Iterator[Client | None]:
         with client:
             yield client
         return
-    # One single-threaded worker process per CPU: the per-file work is Python, held by the GIL.
+    with local_cluster(machine_cpus()) as client:
+        yield client
+
+
+@contextmanager
+def local_cluster(n_workers: int) -> Iterator[Client]:
+    """A client of a new LocalCluster on 127.0.0.1: `n_workers` single-threaded worker
+    processes (the per-file work is Python, held by the GIL), no dashboard."""
+    from dask.distributed import Client, LocalCluster
+
     with (
         LocalCluster(
-            n_workers=machine_cpus(),
+            n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
