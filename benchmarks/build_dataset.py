@@ -59,7 +59,7 @@ def stdlib_contents(params: Params, rescan: bool) -> pd.DataFrame:
     write_parquet(cached, contents)
     seconds = time.perf_counter() - started
     print(f"step 1: {len(inventory)} files scanned, {len(contents)} kept in {seconds:.0f} s")
-    return contents
+    return read_parquet(cached)  # merge_sources keeps an Arrow table; step 2 reads a DataFrame
 
 
 def main() -> None:
