@@ -16,13 +16,16 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tasks.params import ExecutorParams
 
 if TYPE_CHECKING:
     from dask.distributed import Client
 
+T = TypeVar("T")
 CONNECT_TIMEOUT_S = 30
 TASKS_PER_THREAD = 4  # in flight per worker thread: enough that none waits for the next task
 
@@ -102,3 +105,40 @@ def map_ordered(
     finally:
         if pending:
             client.cancel(list(pending))
+
+
+def serial_map(fn: Callable[..., T], items: Iterable[Any], *args: Any) -> Iterator[T]:
+    """`fn(item, *args)` for each item, in order, in this process."""
+    for item in items:
+        yield fn(item, *args)
+
+
+def _itself(value: T) -> T:
+    return value
+
+
+@dataclass(frozen=True)
+class Parts:
+    """How a step runs its work in parts: `map(fn, items, *args)` yields `fn(item, *args)` in
+    order; `share(value)` is what to pass as an argument that every part uses (on a cluster a
+    future of the value, sent to each worker once instead of with each part)."""
+
+    map: Callable[..., Iterator[Any]] = serial_map
+    share: Callable[[Any], Any] = _itself
+
+
+IN_PROCESS = Parts()
+
+
+def parts_of(client: Client | None) -> Parts:
+    """In this process without a client; on the client's cluster, in order, otherwise."""
+    if client is None:
+        return IN_PROCESS
+    return Parts(
+        map=partial(map_ordered, client),
+        share=partial(_broadcast, client),
+    )
+
+
+def _broadcast(client: Client, value: Any) -> Any:
+    return client.scatter(value, broadcast=True, hash=False)

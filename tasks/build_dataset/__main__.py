@@ -33,6 +33,7 @@ from tasks.build_dataset.filters import (
 from tasks.build_dataset.split import split_records
 from tasks.build_dataset.teacher import Teacher
 from tasks.dsl import plantuml
+from tasks.executor import IN_PROCESS, ExecutorError, Parts, dask_client, parts_of
 from tasks.formats import TASKS
 from tasks.io import atomic_path, read_jsonl, read_parquet, write_jsonl, write_parquet
 from tasks.params import BuildDatasetParams, Params, ParamsError, load_params, step_parser
@@ -90,8 +91,14 @@ def build(
     count_tokens: TokenCounter,
     timings: dict[str, float] | None = None,
     frozen_eval: list[dict] | None = None,
+    parts: Parts = IN_PROCESS,
 ) -> tuple[pd.DataFrame, pd.DataFrame, BuildInfo]:
     """Records (with split and group), rejects and build facts; seconds per phase in timings.
+
+    The per-asset parsing and the per-candidate checks and token counts run in `parts` (in this
+    process, or on a Dask cluster: `executor` params); rendering, de-duplication, the split and
+    decontamination see everything at once on the driver. The outputs do not depend on where
+    the parts ran.
 
     Train records that overlap the frozen eval set (`frozen_eval`) are rejected. A listed task
     left without records, eval or train records is a warning in the build facts, with why.
@@ -100,7 +107,7 @@ def build(
     if unknown:
         raise SystemExit(f"unknown build_dataset.tasks {unknown}; known: {', '.join(TASKS)}")
     with _timed(timings, "parse"):
-        parsed = parse_assets(contents)
+        parsed = parse_assets(contents, parts)
     with _timed(timings, "render"):
         built = render_candidates(parsed, step)
     with _timed(timings, "teacher"):
@@ -111,7 +118,7 @@ def build(
     with _timed(timings, "filter"):  # validation and token counting
         real_plantuml = use_real_plantuml(step.real_plantuml)
         frame, rejects = filter_candidates(
-            candidates, step.tasks, step.max_record_tokens, count_tokens, real_plantuml
+            candidates, step.tasks, step.max_record_tokens, count_tokens, real_plantuml, parts
         )
     with _timed(timings, "split"):  # split and decontamination
         records, split_rejects = split_records(
@@ -154,9 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     feedback = read_jsonl(params.ingest_feedback.records)
     frozen_path = Path(params.evaluate.frozen_eval)
     frozen = read_jsonl(frozen_path) if frozen_path.exists() else None
-    records, rejects, info = build(
-        contents, feedback, step, load_token_counter(params), frozen_eval=frozen
-    )
+    try:
+        with dask_client(params.executor) as client:
+            records, rejects, info = build(
+                contents, feedback, step, load_token_counter(params), frozen_eval=frozen,
+                parts=parts_of(client),
+            )  # fmt: skip
+    except ExecutorError as exc:
+        raise SystemExit(f"error: {exc}") from None
     write_parquet(step.records, records)
     write_parquet(step.rejects, rejects)
     for split, path in (("train", step.train), ("eval", step.eval)):

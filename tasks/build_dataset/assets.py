@@ -11,8 +11,11 @@ from tasks.build_dataset import from_api, from_code, from_stories
 from tasks.build_dataset.candidates import Built, Candidate, Reject
 from tasks.dsl.code_units import ClassUnit
 from tasks.dsl.user_story import Story
+from tasks.executor import IN_PROCESS, Parts
 from tasks.params import BuildDatasetParams
 from tasks.text import language_of
+
+ASSETS_PER_PART = 64  # assets parsed per executor task: ~0.5 s of parsing (benchmarks/scale.py)
 
 
 @dataclass
@@ -30,9 +33,49 @@ class ParsedAssets:
     settings: dict[str, str] = field(default_factory=dict)  # Spring Boot settings files
 
 
-def parse_assets(contents: pd.DataFrame) -> ParsedAssets:
-    """Parse specs, stories, diagrams and code; what does not parse becomes a reject."""
-    units, rejects = from_code.parse_code(contents)
+@dataclass
+class ParsedPart:
+    """What one part of the assets parses into (a task of the executor)."""
+
+    units: dict[str, list[ClassUnit]]
+    code_rejects: list[Reject]
+    specs: list[tuple[str, str, str, list[from_api.Section]]]
+    stories: list[tuple[str, Story]]
+    rejects: list[Reject]
+
+
+def parse_part(contents: pd.DataFrame, packages: frozenset[str]) -> ParsedPart:
+    """Parse the code, specs and stories among some assets (`packages`: of all the assets)."""
+    units, code_rejects = from_code.parse_code(contents, packages)
+    part = ParsedPart(units, code_rejects, [], [], [])
+    for row in contents.itertuples():
+        if row.kind in {"openapi", "postman"}:
+            sections, found = from_api.spec_sections(row.asset_id, row.kind, row.text)
+            part.rejects += found
+            if sections:
+                part.specs.append((row.asset_id, row.kind, row.text, sections))
+        elif row.kind == "user_story":
+            stories, found = from_stories.read_stories(row.asset_id, row.language, row.text)
+            part.rejects += found
+            part.stories += [(row.asset_id, story) for story in stories]
+    return part
+
+
+def parse_assets(
+    contents: pd.DataFrame, parts: Parts = IN_PROCESS, part_size: int | None = None
+) -> ParsedAssets:
+    """Parse specs, stories, diagrams and code; what does not parse becomes a reject.
+
+    The parsing runs in parts of `part_size` assets (in this process, or on a Dask cluster:
+    tasks.executor), merged in order, so the result is the same for any part size and executor.
+    """
+    part_size = part_size or ASSETS_PER_PART
+    packages = from_code.python_packages(contents)
+    parsing = [
+        contents.iloc[start : start + part_size] for start in range(0, len(contents), part_size)
+    ] or [contents]
+    parsed_parts = list(parts.map(parse_part, parsing, packages))
+    units = {asset_id: found for part in parsed_parts for asset_id, found in part.units.items()}
     parsed = ParsedAssets(
         units=units,
         kinds=dict(zip(contents["asset_id"], contents["kind"], strict=True)),
@@ -42,25 +85,19 @@ def parse_assets(contents: pd.DataFrame) -> ParsedAssets:
             for row in contents.itertuples()
             if row.asset_id in units and row.kind == "source" and row.language == "java"
         },
-        rejects=rejects,
+        rejects=[reject for part in parsed_parts for reject in part.code_rejects]
+        + [reject for part in parsed_parts for reject in part.rejects],
         settings={
             row.asset_id: row.text
             for row in contents.itertuples()
             if from_api.SPRING_SETTINGS.search(row.path)
         },
+        specs=[spec for part in parsed_parts for spec in part.specs],
+        stories=[story for part in parsed_parts for story in part.stories],
+        diagrams=[
+            (row.asset_id, row.text) for row in contents.itertuples() if row.kind == "plantuml"
+        ],
     )
-    for row in contents.itertuples():
-        if row.kind in {"openapi", "postman"}:
-            sections, found = from_api.spec_sections(row.asset_id, row.kind, row.text)
-            parsed.rejects += found
-            if sections:
-                parsed.specs.append((row.asset_id, row.kind, row.text, sections))
-        elif row.kind == "user_story":
-            stories, found = from_stories.read_stories(row.asset_id, row.language, row.text)
-            parsed.rejects += found
-            parsed.stories += [(row.asset_id, story) for story in stories]
-        elif row.kind == "plantuml":
-            parsed.diagrams.append((row.asset_id, row.text))
     return parsed
 
 

@@ -2,7 +2,7 @@
 
 Validators run first (cheap), then the real PlantUML over all diagrams in one run when asked,
 then token counting in batches with the base model's tokenizer, so nothing is tokenized that
-is rejected anyway.
+is rejected anyway. Validation and counting run in parts, on a Dask cluster when configured.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from tasks.build_dataset.candidates import Candidate, Reject
+from tasks.build_dataset.candidates import Candidate, Reject, chunks
 from tasks.dsl import plantuml
+from tasks.executor import IN_PROCESS, Parts
 from tasks.formats import validate_output
 from tasks.prompting import build_messages, render_prompt, user_message
 
@@ -25,6 +26,7 @@ RECORD_COLUMNS = [
 TokenCounter = Callable[[Sequence[Candidate]], list[int]]
 _SENTINEL_INSTRUCTION, _SENTINEL_INPUT = "\x00instruction\x00", "\x00input\x00"
 _BATCH = 512
+CANDIDATES_PER_PART = 512  # checked or counted per executor task
 
 
 def record_id(task: str, instruction: str, input_text: str) -> str:
@@ -75,10 +77,9 @@ def token_counter(tokenizer: Any, system: str) -> TokenCounter:
     return count
 
 
-def _valid(
-    candidates: list[Candidate], real_plantuml: bool
-) -> tuple[list[Candidate], list[Reject]]:
-    kept, rejects = [], []
+def check_part(candidates: list[Candidate]) -> list[str | None]:
+    """Per candidate, why it cannot be a record (empty fields, an invalid output), or None."""
+    reasons: list[str | None] = []
     for c in candidates:
         empty = [
             name for name in ("instruction", "input", "output") if not getattr(c, name).strip()
@@ -86,14 +87,30 @@ def _valid(
         if c.origin.startswith("feedback"):
             empty = [name for name in empty if name != "input"]  # feedback prompts are one turn
         if empty:
-            rejects.append(_reason(c, f"empty: {', '.join(empty)}"))
+            reasons.append(f"empty: {', '.join(empty)}")
             continue
         problems = validate_output(c.task, c.output, c.language, c.method)
-        if problems:
-            detail = "; ".join(str(p) for p in problems[:3])
-            rejects.append(_reason(c, f"invalid output: {detail}"))
-            continue
-        kept.append(c)
+        detail = "; ".join(str(p) for p in problems[:3])
+        reasons.append(f"invalid output: {detail}" if problems else None)
+    return reasons
+
+
+def count_part(candidates: list[Candidate], count_tokens: TokenCounter) -> list[int]:
+    """Tokens of each candidate's prompt and answer (a part of the executor)."""
+    return count_tokens(candidates)
+
+
+def _valid(
+    candidates: list[Candidate], real_plantuml: bool, parts: Parts
+) -> tuple[list[Candidate], list[Reject]]:
+    kept, rejects = [], []
+    checked = parts.map(check_part, chunks(candidates, CANDIDATES_PER_PART))
+    reasons = [reason for part in checked for reason in part]
+    for c, reason in zip(candidates, reasons, strict=True):
+        if reason is None:
+            kept.append(c)
+        else:
+            rejects.append(_reason(c, reason))
     if not real_plantuml:
         return kept, rejects
     diagrams = [c for c in kept if c.language == "plantuml"]
@@ -142,14 +159,22 @@ def filter_candidates(
     max_tokens: int,
     count_tokens: TokenCounter,
     real_plantuml: bool = False,
+    parts: Parts = IN_PROCESS,
 ) -> tuple[pd.DataFrame, list[Reject]]:
-    """Records of enabled tasks that are complete, valid, unique and short enough, plus rejects."""
+    """Records of enabled tasks that are complete, valid, unique and short enough, plus rejects.
+
+    The per-candidate checks and the token counting run in parts (in this process, or on a Dask
+    cluster: tasks.executor), gathered in order; the real PlantUML run and the de-duplication
+    see all the candidates at once.
+    """
     enabled = [c for c in candidates if c.task in tasks]
-    valid, rejects = _valid(enabled, real_plantuml)
+    valid, rejects = _valid(enabled, real_plantuml, parts)
     unique, duplicates = _unique(valid)
     rejects += duplicates
+    counter = parts.share(count_tokens) if unique else count_tokens
+    counted = parts.map(count_part, chunks(unique, CANDIDATES_PER_PART), counter)
     rows = []
-    for c, n_tokens in zip(unique, count_tokens(unique), strict=True):
+    for c, n_tokens in zip(unique, [n for part in counted for n in part], strict=True):
         if n_tokens > max_tokens:
             rejects.append(
                 _reason(c, f"too_long: {n_tokens} tokens > max_record_tokens {max_tokens}")

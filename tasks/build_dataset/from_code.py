@@ -44,13 +44,25 @@ def python_module(path: str, packages: set[str]) -> str:
     return ".".join(parts[start:])
 
 
-def parse_code(contents: pd.DataFrame) -> tuple[dict[str, list[ClassUnit]], list[Reject]]:
-    """Classes of every Java/Python/TypeScript/JavaScript source and test asset, by asset id."""
-    packages = {
-        str(PurePosixPath(f"{row.source}/{row.path}").parent)
-        for row in contents.itertuples()
-        if row.path.endswith("__init__.py")
-    }
+def python_packages(contents: pd.DataFrame) -> frozenset[str]:
+    """The folders (`source/path`) that hold an `__init__.py` among the assets."""
+    return frozenset(
+        str(PurePosixPath(f"{source}/{path}").parent)
+        for source, path in zip(contents["source"], contents["path"], strict=True)
+        if path.endswith("__init__.py")
+    )
+
+
+def parse_code(
+    contents: pd.DataFrame, packages: frozenset[str] | None = None
+) -> tuple[dict[str, list[ClassUnit]], list[Reject]]:
+    """Classes of every Java/Python/TypeScript/JavaScript source and test asset, by asset id.
+
+    Python module names come from `packages` (python_packages of all the assets; of `contents`
+    when not given), so a part of the assets parses as it would among all of them.
+    """
+    if packages is None:
+        packages = python_packages(contents)
     units, rejects = {}, []
     for row in contents.itertuples():
         if row.kind not in {"source", "test"} or row.language not in code_units.LANGUAGES:

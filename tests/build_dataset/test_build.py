@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from tasks.base_model import provision
 from tasks.build_dataset.__main__ import ALPACA_KEYS, build, main
 from tasks.build_dataset.gate import gate_frame
-from tasks.io import read_jsonl, read_parquet, write_json, write_jsonl, write_parquet
-from tests.support import write_params
+from tasks.io import read_jsonl, read_parquet
+from tests.build_dataset.stage import stage_inputs
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +61,7 @@ def test_given_pipeline_files_when_the_step_runs_then_it_writes_datasets_rejects
     tmp_path, monkeypatch, tiny_params, sample_contents
 ):
     monkeypatch.chdir(tmp_path)
-    params_path = write_params(
-        tmp_path / "params.yaml",
-        {"base_model": tiny_params.base_model.model_dump(),
-         "build_dataset": {"max_record_tokens": 100_000, "real_plantuml": "off"}},
-    )  # fmt: skip
-    write_json(tiny_params.base_model.descriptor, provision(tiny_params.base_model))
-    write_parquet(tiny_params.identify_assets.contents, sample_contents)
-    feedback = {
-        "instruction": "Write test for follow code\n\ndef f():\n    return 1", "input": "",
-        "output": "def test_f():\n    assert f() == 1", "task": "write_test",
-        "language": "python", "asset_id": "feedback:e1", "origin": "feedback_edit",
-        "event_ids": ["e1"],
-    }  # fmt: skip
-    write_jsonl(tiny_params.ingest_feedback.records, [feedback])
+    params_path = stage_inputs(tmp_path, tiny_params, sample_contents)
 
     main(["--params", str(params_path)])
 
