@@ -243,6 +243,7 @@ class FinetuneParams(Section):
     learning_rate: float
     lr_scheduler: Literal["cosine", "linear", "constant"]
     warmup_steps: int
+    max_grad_norm: float = Field(default=1.0, ge=0)  # 0: gradients are not clipped
     max_steps: int | None = Field(default=None, ge=1)
     epochs: float | None = Field(default=None, gt=0)
     micro_batch_size: int = Field(ge=1)

@@ -235,7 +235,8 @@ def train(
                 + [sum(e.answer_tokens for e in batch_examples)],
                 device=device,
             )
-        grad_norm = float(accelerator.clip_grad_norm_(model.parameters(), 1.0))
+        clip = params.max_grad_norm or float("inf")  # the norm is logged either way
+        grad_norm = float(accelerator.clip_grad_norm_(model.parameters(), clip))
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad(set_to_none=True)
