@@ -37,7 +37,6 @@ def test_dvc_repro_runs_every_stage_then_nothing(repo_copy):
     assert ran_stages(second.stdout) == []
 
     metrics = json.loads(run(["dvc", "metrics", "show", "--json"], repo_copy).stdout)
-    shown = json.dumps(metrics)
     overall = metrics[""]["data"]["reports/evaluate/metrics/overall.json"]["data"]
     assert {"base", "tuned", "delta", "improved", "valid", "promoted"} <= overall.keys()
     assert {"steps", "loss"} <= metrics[""]["data"]["reports/finetune/metrics.json"]["data"].keys()

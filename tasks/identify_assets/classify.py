@@ -14,8 +14,14 @@ import os
 import re
 import tokenize
 from dataclasses import dataclass
+from typing import Literal
 
 import yaml
+
+# Every kind of asset step 1 gives (expectations/assets.json lists the same set: a test checks).
+AssetKind = Literal[
+    "source", "test", "openapi", "postman", "user_story", "plantuml", "doc", "other"
+]
 
 LANGUAGE_BY_SUFFIX = {
     ".java": "java", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala", ".groovy": "groovy",
@@ -125,7 +131,7 @@ def _structured(text: str, language: str) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def api_kind(text: str, language: str) -> str | None:
+def api_kind(text: str, language: str) -> AssetKind | None:
     """'openapi' for Swagger 2.0 / OpenAPI 3.x, 'postman' for a v2.x collection, else None."""
     if language not in {"yaml", "json"}:
         return None
@@ -146,7 +152,7 @@ def api_kind(text: str, language: str) -> str | None:
     return None
 
 
-def content_kind(language: str, text: str) -> str | None:
+def content_kind(language: str, text: str) -> AssetKind | None:
     """The kind when the content alone decides it, else None (the path decides)."""
     if language == "gherkin":
         return "user_story"
@@ -160,7 +166,7 @@ def content_kind(language: str, text: str) -> str | None:
     return None
 
 
-def path_kind(path: str, language: str) -> str:
+def path_kind(path: str, language: str) -> AssetKind:
     """source / test / doc / other from the language and the path's conventions."""
     if language in CODE_LANGUAGES:
         return "test" if is_test_path(path, language) else "source"
@@ -169,7 +175,7 @@ def path_kind(path: str, language: str) -> str:
     return "other"
 
 
-def kind_of(path: str, language: str, text: str) -> str:
+def kind_of(path: str, language: str, text: str) -> AssetKind:
     """Classify one file: source, test, openapi, postman, user_story, plantuml, doc or other."""
     return content_kind(language, text) or path_kind(path, language)
 

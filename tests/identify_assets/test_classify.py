@@ -1,12 +1,17 @@
+import json
+from typing import get_args
+
 import pytest
 
 from tasks.identify_assets.classify import (
+    AssetKind,
     api_kind,
     code_start,
     header_comments,
     kind_of,
     language_of,
 )
+from tests.support import REPO
 
 OPENAPI = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths: {}\n"
 SWAGGER = '{"swagger": "2.0", "info": {"title": "T", "version": "1"}, "paths": {}}'
@@ -134,3 +139,13 @@ def test_typescript_and_javascript_tests_follow_jest_angular_mocha_and_cypress_n
     language = language_of(path, "")
     assert language in {"typescript", "javascript"}
     assert kind_of(path, language, "export const a = 1;\n") == kind
+
+
+def test_the_asset_gate_expects_exactly_the_kinds_step_one_gives():
+    suite = json.loads((REPO / "expectations" / "assets.json").read_text())["expectations"]
+    (kinds,) = [
+        e["kwargs"]["value_set"]
+        for e in suite
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "kind"
+    ]
+    assert sorted(kinds) == sorted(get_args(AssetKind))
