@@ -188,6 +188,16 @@ class TeacherParams(Section):
     generate: list[Literal["missing_tests", "method_descriptions"]]
 
 
+class CurationParams(Section):
+    """Standards an answer must meet to become a record (tasks/build_dataset/curation.py)."""
+
+    restful_rules: list[str]  # RESTful rules (tasks/dsl/restful.py) an API table must not break
+    max_ccn: int = Field(ge=1)  # code answers: cyclomatic complexity per function (lizard)
+    max_function_lines: int = Field(ge=1)  # code answers: lines of code per function
+    max_parameters: int = Field(ge=0)  # code answers: parameters per function
+    min_acceptance_criteria: int = Field(ge=0)  # stories: at least this many, each with a Then
+
+
 class BuildDatasetParams(Section):
     tasks: list[str]
     min_body_lines: int
@@ -201,6 +211,7 @@ class BuildDatasetParams(Section):
     zh_instruction_share: float = Field(ge=0, le=1)
     decontamination_ngram: int
     real_plantuml: Literal["auto", "required", "off"]
+    curation: CurationParams
     teacher: TeacherParams
     records: str
     train: str

@@ -23,6 +23,7 @@ from tasks.build_dataset.assets import (
 from tasks.build_dataset.candidates import Built
 from tasks.build_dataset.card import BuildInfo, dataset_card
 from tasks.build_dataset.coverage import coverage_warnings, task_coverage
+from tasks.build_dataset.curation import check_rules
 from tasks.build_dataset.decontaminate import decontaminate
 from tasks.build_dataset.filters import (
     RECORD_COLUMNS,
@@ -106,6 +107,7 @@ def build(
     unknown = sorted(set(step.tasks) - set(TASKS))
     if unknown:
         raise SystemExit(f"unknown build_dataset.tasks {unknown}; known: {', '.join(TASKS)}")
+    check_rules(step.curation)
     with _timed(timings, "parse"):
         parsed = parse_assets(contents, parts)
     with _timed(timings, "render"):
@@ -118,8 +120,9 @@ def build(
     with _timed(timings, "filter"):  # validation and token counting
         real_plantuml = use_real_plantuml(step.real_plantuml)
         frame, rejects = filter_candidates(
-            candidates, step.tasks, step.max_record_tokens, count_tokens, real_plantuml, parts
-        )
+            candidates, step.tasks, step.max_record_tokens, count_tokens, step.curation,
+            real_plantuml, parts,
+        )  # fmt: skip
     with _timed(timings, "split"):  # split and decontamination
         records, split_rejects = split_records(
             frame, step.eval_fraction, step.seed, step.min_eval_records,
@@ -134,7 +137,7 @@ def build(
     )
     info = BuildInfo(
         real_plantuml, step.decontamination_ngram, step.teacher.base_url,
-        teacher.stats if teacher else None, coverage_warnings(coverage),
+        teacher.stats if teacher else None, coverage_warnings(coverage), step.curation,
     )  # fmt: skip
     return records[[*RECORD_COLUMNS, "group", "split"]], rejects_frame, info
 

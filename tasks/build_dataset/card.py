@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from tasks.build_dataset.teacher import TeacherStats
+from tasks.params import CurationParams
+
+CURATION_REASONS = ("non_restful", "code_smell", "thin_story")  # curation.py
 
 
 @dataclass
@@ -18,6 +21,7 @@ class BuildInfo:
     teacher_url: str | None = None
     teacher: TeacherStats | None = None
     warnings: list[str] = field(default_factory=list)  # tasks short of records (coverage.py)
+    standards: CurationParams | None = None  # build_dataset.curation, as the build applied it
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -55,6 +59,22 @@ def _teacher(info: BuildInfo, records: pd.DataFrame) -> str:
     )
 
 
+def _curation(rejects: pd.DataFrame, standards: CurationParams | None) -> str:
+    if standards is None:
+        return "Not applied."
+    head = rejects["reason"].str.split(":").str[0]
+    counts = {reason: int((head == reason).sum()) for reason in CURATION_REASONS}
+    return (
+        f"Answers held to build_dataset.curation before they became records: "
+        f"{counts['non_restful']} rejected as non_restful (RESTful rules "
+        f"{', '.join(standards.restful_rules)}), {counts['code_smell']} as code_smell (lizard: "
+        f"cyclomatic complexity > {standards.max_ccn}, lines of code > "
+        f"{standards.max_function_lines} or parameters > {standards.max_parameters} in a "
+        f"function), {counts['thin_story']} as thin_story (fewer than "
+        f"{standards.min_acceptance_criteria} acceptance criteria, or one without Then)."
+    )
+
+
 def dataset_card(records: pd.DataFrame, rejects: pd.DataFrame, info: BuildInfo) -> str:
     """Markdown card: counts per task, split and language, token lengths, rejects by reason."""
     tokens = (
@@ -83,6 +103,7 @@ def dataset_card(records: pd.DataFrame, rejects: pd.DataFrame, info: BuildInfo) 
         "## Tokens per record (prompt + answer)\n\n" + _table(tokens),
         "## Where records come from\n\n" + _table(_counts(records, ["origin"], "split")),
         "## Rejected candidates by reason\n\n" + _table(_reasons(rejects)),
+        "## Curation by standards\n\n" + _curation(rejects, info.standards),
         f"## Decontamination\n\n{len(contaminated)} train records dropped for sharing a "
         f"{info.decontamination_ngram}-gram of words with an eval answer"
         + ("" if info.decontamination_ngram > 0 else " (turned off)")

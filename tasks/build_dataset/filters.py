@@ -1,4 +1,5 @@
-"""Filtering candidates: enabled task, non-empty fields, valid output, length, no duplicates.
+"""Filtering candidates: enabled task, non-empty fields, valid output, our standards
+(curation.py), length, no duplicates.
 
 Validators run first (cheap), then the real PlantUML over all diagrams in one run when asked,
 then token counting in batches with the base model's tokenizer, so nothing is tokenized that
@@ -14,9 +15,11 @@ from typing import Any
 import pandas as pd
 
 from tasks.build_dataset.candidates import Candidate, Reject, chunks
+from tasks.build_dataset.curation import standards_problem
 from tasks.dsl import plantuml
 from tasks.executor import IN_PROCESS, Parts
 from tasks.formats import validate_output
+from tasks.params import CurationParams
 from tasks.prompting import build_messages, render_prompt, user_message
 
 RECORD_COLUMNS = [
@@ -77,8 +80,9 @@ def token_counter(tokenizer: Any, system: str) -> TokenCounter:
     return count
 
 
-def check_part(candidates: list[Candidate]) -> list[str | None]:
-    """Per candidate, why it cannot be a record (empty fields, an invalid output), or None."""
+def check_part(candidates: list[Candidate], standards: CurationParams) -> list[str | None]:
+    """Per candidate, why it cannot be a record (empty fields, an invalid output, a broken
+    standard: curation.py), or None."""
     reasons: list[str | None] = []
     for c in candidates:
         empty = [
@@ -90,8 +94,10 @@ def check_part(candidates: list[Candidate]) -> list[str | None]:
             reasons.append(f"empty: {', '.join(empty)}")
             continue
         problems = validate_output(c.task, c.output, c.language, c.method)
-        detail = "; ".join(str(p) for p in problems[:3])
-        reasons.append(f"invalid output: {detail}" if problems else None)
+        if problems:
+            reasons.append(f"invalid output: {'; '.join(str(p) for p in problems[:3])}")
+            continue
+        reasons.append(standards_problem(c.task, c.input, c.output, c.language, standards))
     return reasons
 
 
@@ -101,10 +107,10 @@ def count_part(candidates: list[Candidate], count_tokens: TokenCounter) -> list[
 
 
 def _valid(
-    candidates: list[Candidate], real_plantuml: bool, parts: Parts
+    candidates: list[Candidate], standards: CurationParams, real_plantuml: bool, parts: Parts
 ) -> tuple[list[Candidate], list[Reject]]:
     kept, rejects = [], []
-    checked = parts.map(check_part, chunks(candidates, CANDIDATES_PER_PART))
+    checked = parts.map(check_part, chunks(candidates, CANDIDATES_PER_PART), standards)
     reasons = [reason for part in checked for reason in part]
     for c, reason in zip(candidates, reasons, strict=True):
         if reason is None:
@@ -158,17 +164,19 @@ def filter_candidates(
     tasks: list[str],
     max_tokens: int,
     count_tokens: TokenCounter,
+    standards: CurationParams,
     real_plantuml: bool = False,
     parts: Parts = IN_PROCESS,
 ) -> tuple[pd.DataFrame, list[Reject]]:
-    """Records of enabled tasks that are complete, valid, unique and short enough, plus rejects.
+    """Records of enabled tasks that are complete, valid, up to `standards`, unique and short
+    enough, plus rejects.
 
     The per-candidate checks and the token counting run in parts (in this process, or on a Dask
     cluster: tasks.executor), gathered in order; the real PlantUML run and the de-duplication
     see all the candidates at once.
     """
     enabled = [c for c in candidates if c.task in tasks]
-    valid, rejects = _valid(enabled, real_plantuml, parts)
+    valid, rejects = _valid(enabled, standards, real_plantuml, parts)
     unique, duplicates = _unique(valid)
     rejects += duplicates
     counter = parts.share(count_tokens) if unique else count_tokens

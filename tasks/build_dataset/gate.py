@@ -10,11 +10,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from tasks.build_dataset.coverage import TaskCoverage, task_coverage
+from tasks.build_dataset.curation import standards_problem
 from tasks.build_dataset.decontaminate import contamination
 from tasks.formats import validate_output
 from tasks.gates import GateInput
 from tasks.io import read_parquet
-from tasks.params import Params
+from tasks.params import CurationParams, Params
 
 
 def shares_asset_across_splits(frame: pd.DataFrame) -> pd.Series:
@@ -25,11 +26,15 @@ def shares_asset_across_splits(frame: pd.DataFrame) -> pd.Series:
     return frame["assets"].map(lambda assets: any(asset in straddling for asset in assets))
 
 
-def gate_frame(records: pd.DataFrame, ngram: int) -> pd.DataFrame:
+def gate_frame(records: pd.DataFrame, ngram: int, standards: CurationParams) -> pd.DataFrame:
     """Records plus the derived columns the suite checks (lists dropped: GX compares scalars)."""
     frame = records.copy()
     frame["format_problems"] = [
         "; ".join(str(p) for p in validate_output(r.task, r.output, r.language, r.method or None))
+        for r in frame.itertuples()
+    ]
+    frame["breaks_standards"] = [
+        standards_problem(r.task, r.input, r.output, r.language, standards) or ""
         for r in frame.itertuples()
     ]
     frame["input_missing"] = ~frame["origin"].str.startswith("feedback") & (
@@ -98,7 +103,7 @@ def gate_input(params: Params) -> GateInput:
     """Records with derived columns: format problems, split leakage, contamination, counts."""
     step = params.build_dataset
     records = read_parquet(step.records)
-    frame = gate_frame(records, step.decontamination_ngram)
+    frame = gate_frame(records, step.decontamination_ngram, step.curation)
     rejects, kinds = _build_facts(params)
     coverage = task_coverage(list(step.tasks), records, rejects, kinds, step.decontamination_ngram)
     return GateInput(

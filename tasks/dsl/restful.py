@@ -7,6 +7,11 @@ import re
 from tasks.dsl.jsonlike import split_top_level
 from tasks.dsl.problems import Problem
 
+# Every rule lint names (the prefix of each problem's message).
+RULES = (
+    "verb-in-path", "method-contradicts-action", "plural-collection", "success-code",
+    "case-style", "trailing-slash", "param-naming", "body-on-get-or-delete",
+)  # fmt: skip
 # A path segment whose first word is one of these names an action, not a resource.
 VERBS = frozenset(
     {
@@ -38,6 +43,18 @@ VERBS = frozenset(
         "perform",
     }
 )
+# What HTTP methods a verb in a path may come with; any other method contradicts the action
+# (`GET /deletePost`). Verbs that name no one action (do, execute, ...) and the method names
+# themselves (a `post` is also a resource) are left out.
+METHODS_OF_VERB = {
+    **dict.fromkeys(("get", "fetch", "retrieve", "read", "list", "find"), {"GET", "HEAD"}),
+    **dict.fromkeys(("create", "add", "insert", "make", "save"), {"POST", "PUT"}),
+    **dict.fromkeys(("update", "modify", "edit", "change", "set"), {"PUT", "PATCH", "POST"}),
+    **dict.fromkeys(("delete", "remove", "destroy", "erase"), {"DELETE", "POST"}),
+}
+# Success codes that contradict the method: a read creates nothing and returns a body; a delete
+# creates nothing.
+CONTRADICTING_SUCCESS = {"GET": {"201", "204"}, "HEAD": {"201"}, "DELETE": {"201"}}
 # Singletons and non-collection segments that are fine in singular form.
 SINGULAR_OK = frozenset(
     {
@@ -179,6 +196,30 @@ def _has_body(request: str) -> bool:
     return any(part.startswith("body ") for part in split_top_level(request, ";"))
 
 
+def _method_problems(api: str, method: str) -> list[str]:
+    """A verb in the path that the method contradicts (`GET /deletePost`)."""
+    problems = []
+    for segment in api.split("/"):
+        words = _words(segment) if segment and "{" not in segment else []
+        allowed = METHODS_OF_VERB.get(words[0]) if words else None
+        if allowed and method and method not in allowed:
+            problems.append(
+                f"method-contradicts-action: {method} on '{segment}' ('{words[0]}' is done with "
+                f"{' or '.join(sorted(allowed))})"
+            )
+    return problems
+
+
+def _success_problems(method: str, response: str) -> list[str]:
+    codes = re.findall(r"(?:^|;)\s*(\d{3})\b", response)
+    return [
+        f"success-code: {code} contradicts {method} (nothing is created"
+        + (" and a read returns a body)" if method == "GET" and code == "204" else ")")
+        for code in codes
+        if code in CONTRADICTING_SUCCESS.get(method, ())
+    ]
+
+
 def lint(rows: list[dict[str, str]]) -> list[Problem]:
     """RESTful style problems of rows from api_table.parse_table, each naming its rule."""
     problems = []
@@ -188,6 +229,13 @@ def lint(rows: list[dict[str, str]]) -> list[Problem]:
         where += f"row {row.get('row') or index}"
         api, method = row.get("API", ""), row.get("Method", "")
         problems += [Problem(f"{where}, column API", message) for message in _path_problems(api)]
+        problems += [
+            Problem(f"{where}, column Method", message) for message in _method_problems(api, method)
+        ]
+        problems += [
+            Problem(f"{where}, column Response", message)
+            for message in _success_problems(method, row.get("Response", ""))
+        ]
         if method in ("GET", "DELETE") and _has_body(row.get("Request", "")):
             message = f"body-on-get-or-delete: {method} requests should not carry a body"
             problems.append(Problem(f"{where}, column Request", message))

@@ -28,7 +28,7 @@ def test_given_the_samples_when_built_then_nothing_crosses_the_split_and_all_is_
     built, roomy_step
 ):
     records, _, _ = built
-    checked = gate_frame(records, roomy_step.decontamination_ngram)
+    checked = gate_frame(records, roomy_step.decontamination_ngram, roomy_step.curation)
     assert not checked["shares_asset_across_splits"].any()
     assert not checked["contaminated"].any()
     assert (checked["format_problems"] == "").all()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from tasks.build_dataset.candidates import Candidate
 from tasks.build_dataset.filters import filter_candidates, record_id
+from tasks.params import load_params
 from tasks.prompting import build_messages, render_prompt
+from tests.support import REPO
+
+STANDARDS = load_params(REPO / "params.yaml").build_dataset.curation  # as shipped
 
 METHOD = "def fee(amount: int) -> int:\n    return amount // 100\n"
 TEST = "def test_fee():\n    assert fee(100) == 1\n"
@@ -53,7 +57,7 @@ def test_given_bad_candidates_when_filtered_then_each_is_rejected_with_its_reaso
         candidate(task="split_user_story_tasks"),  # a task that is not enabled: left out
     ]
     records, rejects = filter_candidates(
-        candidates, ["write_test", "implement_method"], 10_000, count_tokens
+        candidates, ["write_test", "implement_method"], 10_000, count_tokens, STANDARDS
     )
     assert list(records["task"]) == ["write_test", "implement_method"]
     assert records["record_id"].iloc[0] == record_id(
@@ -77,7 +81,9 @@ def test_given_a_token_limit_when_filtered_then_longer_records_are_rejected_with
 ):
     short, long = candidate(), candidate(input=METHOD * 20, assets=("long.py",))
     limit = count_tokens([short])[0]
-    records, rejects = filter_candidates([short, long], ["write_test"], limit, count_tokens)
+    records, rejects = filter_candidates(
+        [short, long], ["write_test"], limit, count_tokens, STANDARDS
+    )
     assert list(records["asset_id"]) == ["a.py"] and records["n_tokens"].iloc[0] == limit
     assert rejects[0].asset_id == "long.py"
     assert rejects[0].reason.startswith("too_long: ")
@@ -86,7 +92,9 @@ def test_given_a_token_limit_when_filtered_then_longer_records_are_rejected_with
 
 def test_given_feedback_without_input_when_filtered_then_it_is_kept(count_tokens):
     feedback = candidate(input="", origin="feedback_accept", event_ids=["e1"])
-    records, rejects = filter_candidates([feedback], ["write_test"], 10_000, count_tokens)
+    records, rejects = filter_candidates(
+        [feedback], ["write_test"], 10_000, count_tokens, STANDARDS
+    )
     assert rejects == [] and records["event_ids"].iloc[0] == ["e1"]
 
 
@@ -100,7 +108,7 @@ def test_given_feedback_on_a_mined_prompt_then_the_feedback_answer_is_kept_in_it
     accepted = candidate(assets=("feedback:e1",), output=other, origin="feedback_accept",
                          event_ids=["e1"])  # fmt: skip
     frame, rejects = filter_candidates(
-        [mined, unrelated, accepted], ["write_test"], 448, count_tokens
+        [mined, unrelated, accepted], ["write_test"], 448, count_tokens, STANDARDS
     )
     assert list(frame["output"]) == [unrelated.output, other]  # the others keep their order
     assert list(frame["event_ids"].map(list)) == [[], ["e1"]]
@@ -108,5 +116,7 @@ def test_given_feedback_on_a_mined_prompt_then_the_feedback_answer_is_kept_in_it
     assert reject.asset_id == "a.py"
     assert reject.reason.startswith("superseded: feedback feedback_accept on the same prompt")
     # without feedback on it, the mined record stays
-    frame, rejects = filter_candidates([mined, unrelated], ["write_test"], 448, count_tokens)
+    frame, rejects = filter_candidates(
+        [mined, unrelated], ["write_test"], 448, count_tokens, STANDARDS
+    )
     assert list(frame["output"]) == [TEST, unrelated.output] and not rejects

@@ -12,6 +12,10 @@ from tasks.build_dataset.filters import filter_candidates
 from tasks.dsl import code_units
 from tasks.formats import validate_output
 from tasks.identify_assets import classify
+from tasks.params import load_params
+from tests.support import REPO
+
+STANDARDS = load_params(REPO / "params.yaml").build_dataset.curation  # as shipped
 
 MONEY = """class Money:
     def __init__(self, cents: int) -> None:
@@ -115,11 +119,11 @@ def test_given_overloads_when_read_then_each_is_a_record_named_by_its_signature(
     instructions.assign(assigned, seed=7, zh_share=0.0)
     assert all(c.fields["name"] in c.instruction for c in assigned)
     records, rejects = filter_candidates(
-        assigned, ["implement_method"], 10_000, lambda cs: [len(c.output) for c in cs]
+        assigned, ["implement_method"], 10_000, lambda cs: [len(c.output) for c in cs], STANDARDS
     )
     assert len(records) == 3 and rejects == []  # none is a duplicate of another
     _, rejects = filter_candidates(
-        assigned, ["implement_method"], 10, lambda cs: [len(c.output) for c in cs]
+        assigned, ["implement_method"], 10, lambda cs: [len(c.output) for c in cs], STANDARDS
     )
     assert rejects[1].reason.startswith("too_long: ")
     assert rejects[1].reason.endswith("[method findVisit(String petName, boolean unpaidOnly)]")

@@ -37,7 +37,7 @@ def test_given_the_sample_dataset_when_gated_then_every_expectation_is_met(
     write_parquet(params.build_dataset.records, sample_records)
     result = run_gate("dataset", params)
     assert result.success and result.rows == len(sample_records)
-    assert result.evaluated == 23
+    assert result.evaluated == 24
 
 
 def test_given_planted_defects_when_gated_then_each_fails_its_expectation_naming_the_record(
@@ -54,9 +54,11 @@ def test_given_planted_defects_when_gated_then_each_fails_its_expectation_naming
     records.at[train[0], "assets"] = [*records.at[train[0], "assets"],
                                       records.at[evaluated[1], "asset_id"]]  # fmt: skip
     records.loc[train[1], "input"] = records.loc[evaluated[2], "output"]  # contamination
+    api = by_task["design_restful_api"][0]  # a valid table whose path names an action
+    records.loc[api, "output"] = records.loc[api, "output"].replace("| /", "| /createPost/", 1)
 
     step = repo_params.build_dataset
-    frame = gate_frame(records, step.decontamination_ngram)
+    frame = gate_frame(records, step.decontamination_ngram, step.curation)
     parameters = {"tasks": list(step.tasks), "max_record_tokens": 100_000,
                   "min_records_per_task": 1, "max_output_chars": 6000}  # fmt: skip
     result = validate_frame(
@@ -67,8 +69,11 @@ def test_given_planted_defects_when_gated_then_each_fails_its_expectation_naming
     assert not result.success
     assert set(failed) == {
         "format_problems", "input_missing", "teacher_answer_in_eval",
-        "shares_asset_across_splits", "contaminated",
+        "shares_asset_across_splits", "contaminated", "breaks_standards",
     }  # fmt: skip
+    (row,) = failed["breaks_standards"].sample_rows
+    assert row["record_id"] == records.loc[api, "record_id"]
+    assert "verb-in-path: segment 'createPost'" in row["breaks_standards"]
     assert failed["format_problems"].sample_rows[0]["record_id"] == records.loc[story, "record_id"]
     assert failed["contaminated"].unexpected_count == 1
     assert failed["teacher_answer_in_eval"].unexpected_count == 1

@@ -58,7 +58,7 @@ def test_given_controllers_sharing_the_specs_group_when_built_then_the_api_task_
         "Controller.java"
     ).any()  # fmt: skip
     assert rejects["reason"].str.startswith("split_cut").any()  # the group was cut
-    checked = gate_frame(records, roomy_step.decontamination_ngram)
+    checked = gate_frame(records, roomy_step.decontamination_ngram, roomy_step.curation)
     assert not checked["shares_asset_across_splits"].any() and not checked["contaminated"].any()
 
 

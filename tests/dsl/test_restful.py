@@ -29,8 +29,8 @@ CLEAN_TABLE = "\n".join(
 )
 
 
-def _row(api: str, method: str = "GET", request: str = "") -> dict[str, str]:
-    return {"API": api, "Method": method, "Request": request}
+def _row(api: str, method: str = "GET", request: str = "", response: str = "") -> dict[str, str]:
+    return {"API": api, "Method": method, "Request": request, "Response": response}
 
 
 def test_given_a_restful_table_when_linted_then_there_are_no_violations():
@@ -68,6 +68,19 @@ def test_given_a_restful_table_when_linted_then_there_are_no_violations():
         ),
         (_row("/orders/{order_id}"), "API", "e.g. '{orderId}'"),
         (_row("/orders/{Order-Id}"), "API", "param-naming: path parameter '{Order-Id}'"),
+        (
+            _row("/deletePost/{id}", "GET"),
+            "Method",
+            "method-contradicts-action: GET on 'deletePost' ('delete' is done with DELETE or POST)",
+        ),
+        (_row("/getOrders", "POST"), "Method", "method-contradicts-action: POST on 'getOrders'"),
+        (
+            _row("/orders", "GET", response="201 {}"),
+            "Response",
+            "success-code: 201 contradicts GET",
+        ),
+        (_row("/orders", "GET", response="200 {}; 204"), "Response", "a read returns a body"),
+        (_row("/orders/{id}", "DELETE", response="201"), "Response", "201 contradicts DELETE"),
     ],
 )
 def test_given_a_rule_violation_when_linted_then_the_rule_is_named(row, column, message):

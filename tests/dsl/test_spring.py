@@ -157,17 +157,20 @@ def test_given_the_sample_standing_order_controller_when_read_then_codes_follow_
     web = REPO / "samples/java/payments-service/src/main/java/com/acme/payments"
     files = {str(p.relative_to(web)): p.read_text("utf-8") for p in web.rglob("*.java")}
     found = {c.name: c for c in _controllers(files)}
-    assert set(found) == {"AccountController", "PayeeController", "StandingOrderController"}
+    assert set(found) == {"AccountController", "PayeeController", "StandingOrderController",
+                          "LegacyNewsController", "NewsPostController"}  # fmt: skip
     operations = {(op.method, op.path): op for op in found["StandingOrderController"].operations}
     create = operations[("POST", "/accounts/{accountId}/standing-orders")]
     assert create.response.startswith("201 {") and create.errors.startswith("400: {")
     assert "422: {" in create.errors  # BusinessRuleException thrown by the service
     assert operations[("DELETE", "/standing-orders/{orderId}")].response == "204"
     assert operations[("GET", "/standing-orders/{orderId}")].errors.startswith("404: {")
-    for controller in found.values():
+    for name, controller in found.items():
         table = api_table.render_table(controller.operations)
         assert api_table.validate(table) == []
-        assert restful.lint(api_table.parse_table(table)) == []
+        problems = restful.lint(api_table.parse_table(table))
+        # the seeds' habit, kept in the samples for curation to keep out (test_curation.py)
+        assert bool(problems) == (name == "LegacyNewsController"), (name, problems)
 
 
 BLOG = REPO / "tests/dsl/fixtures/spring_blog"
