@@ -363,8 +363,8 @@ removed); `build_dataset` turns them into {n_records:,} records, in the same run
   parts sent with their text (the driver holds `contents.parquet`, a DVC output; a part is a
   few hundred KB). Rendering (which joins specs, controllers and stories across assets),
   de-duplication, the split and decontamination stay on the driver: {build_serial_ms:.2f} ms
-  per asset here, the part more workers do not shorten. A million kept assets cost the driver
-  about {build_serial_ms:.2f} x 10^6 ms of that serial work, whatever N is.
+  per asset here, the part more workers do not shorten: about {build_serial_min:.0f} minutes
+  per million kept assets, whatever N is.
 
 ## What the projection leaves out
 
@@ -467,6 +467,7 @@ def main() -> None:
         "build_driver_ms": 1000 * build_remote.driver_cpu / assets,
         "build_worker_ms": 1000 * build_remote.worker_cpu / assets,
         "build_serial_ms": 1000 * driver_phases / assets,
+        "build_serial_min": 1e6 * driver_phases / assets / 60,
         "build_speedup": build_local.wall / build_remote.wall,
         "build_identical": "yes" if same_build else "NO",
         "build_phases_local": _phases(build_local.phases),
