@@ -34,10 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import tasks  # noqa: E402,F401 - offline environment
-from tasks.identify_assets.scrub import scrub  # noqa: E402
+from tasks.feedback_events import event_problems  # noqa: E402
 from tasks.ingest_feedback.__main__ import ingest_sources, write_outputs  # noqa: E402
-from tasks.ingest_feedback.events import event_problems  # noqa: E402
 from tasks.params import load_params  # noqa: E402
+from tasks.scrub import scrub  # noqa: E402
 
 TASKS = ("implement_method", "write_test", "design_restful_api", "create_agile_user_story")
 USERS = [f"{n:064x}" for n in range(50)]

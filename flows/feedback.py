@@ -29,7 +29,7 @@ def feedback(repo_dir: str = ".") -> dict[str, str]:
     repo = str(Path(repo_dir).resolve())
     with contextlib.chdir(repo):
         params = load_params()
-    report = f"{params.gates.report_dir}/{GATE_STAGE.removeprefix('gate_')}.json"
+    report = str(params.gates.report_path(GATE_STAGE))
     ingest = with_retries(dvc_stage, INGEST_STAGE, params)
     ingested = ingest(repo, INGEST_STAGE, force=True, return_state=True)
     gated = gate_stage(repo, GATE_STAGE, report, wait_for=[ingested], return_state=True)

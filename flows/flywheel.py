@@ -210,8 +210,9 @@ def flywheel(repo_dir: str = ".", experiment: str | None = None) -> dict[str, st
                 **run,
             )  # fmt: skip
         elif stage.startswith("gate_"):
-            report = f"{params.gates.report_dir}/{stage.removeprefix('gate_')}.json"
-            states[stage] = gate_stage(repo, stage, report, known, **run)
+            states[stage] = gate_stage(
+                repo, stage, str(params.gates.report_path(stage)), known, **run
+            )
         else:
             states[stage] = with_retries(dvc_stage, stage, params)(repo, stage, known, **run)
         if states[stage].is_failed():  # the run stops here, with the stage's reason

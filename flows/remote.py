@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
+from flows.stages import dvc_command
 from tasks.params import RemoteParams, load_params, step_parser
 
 _EXPERIMENT_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # a safe git ref component
@@ -62,12 +62,8 @@ def configure(repo_dir: str | Path, remote: RemoteParams) -> bool:
 def run_dvc(repo_dir: str | Path, args: Sequence[str], logger: logging.Logger | None = None) -> str:
     """Run a dvc command in `repo_dir`, logging its output; return the output."""
     logger = logger or logging.getLogger(__name__)
-    exe = Path(sys.executable).with_name("dvc")  # workers may not have the venv's bin on PATH
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "dvc"]
-    env = os.environ | {"PATH": str(exe.parent) + os.pathsep + os.environ.get("PATH", "")}
-    result = subprocess.run(
-        [*command, *args], cwd=repo_dir, env=env, capture_output=True, text=True, check=False
-    )
+    argv, env = dvc_command(*args)
+    result = subprocess.run(argv, cwd=repo_dir, env=env, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
     for line in output.splitlines():
         logger.info(line)

@@ -93,10 +93,15 @@ def network_stages(params: Params) -> set[str]:
     return stages
 
 
-def _dvc() -> list[str]:
-    # The dvc next to this interpreter: workers may not have the venv's bin on PATH.
+def dvc_command(*args: str) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of a dvc command, for every flow: the dvc next to this
+    interpreter, and its bin first on PATH (workers may not have the venv on PATH; stages run
+    `python`), output unbuffered."""
     exe = Path(sys.executable).with_name("dvc")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "dvc"]
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "dvc"]
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    env["PATH"] = str(exe.parent) + os.pathsep + env.get("PATH", "")
+    return [*command, *args], env
 
 
 def reproduce(
@@ -104,11 +109,9 @@ def reproduce(
 ) -> None:
     """`dvc repro --single-item [--force] <stage>`, its output streamed line by line to `logger`."""
     logger = logger or logging.getLogger(__name__)
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
-    bin_dir = str(Path(sys.executable).parent)
-    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    argv, env = dvc_command("repro", "--single-item", *(["--force"] if force else []), stage)
     process = subprocess.Popen(
-        [*_dvc(), "repro", "--single-item", *(["--force"] if force else []), stage],
+        argv,
         cwd=repo_dir,
         env=env,
         stdout=subprocess.PIPE,

@@ -206,8 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(params_file)
     step = params.feedback_round
     from tasks.base_model import resolve
-    from tasks.export.registry import promoted_bundle
     from tasks.generation import load_model, merge_adapter
+    from tasks.registry import promoted_bundle
 
     bundle = promoted_bundle(params.export.registry_dir, verify=True)
     if bundle is None:

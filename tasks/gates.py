@@ -185,7 +185,7 @@ def validate_frame(
         # as given (relative to the repository in params.yaml): no checkout path in a DVC output
         data_docs=str(Path(report_dir) / gate / "data_docs" / "index.html"),
     )
-    write_json(report_dir / f"{gate}.json", asdict(result))
+    write_json(report_dir / f"{gate}.json", asdict(result))  # GateParams.report_path
     return result
 
 

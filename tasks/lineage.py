@@ -26,10 +26,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tasks.export.registry import MANIFEST, VERSIONS
 from tasks.finetune.init import TRAINER_STATE
 from tasks.io import read_json, read_jsonl, read_parquet
 from tasks.params import Params, load_params
+from tasks.registry import MANIFEST, VERSIONS
 
 EVENT_FIELDS = ("timestamp", "action", "task", "model_version", "source", "client")
 

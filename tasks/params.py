@@ -227,6 +227,11 @@ class GateParams(Section):
     min_records_per_task: int
     max_output_chars: int
 
+    def report_path(self, gate: str) -> Path:
+        """Where a gate's JSON result is (report_dir/<gate>.json); the stage's name
+        (`gate_<gate>`) does as well as the gate's."""
+        return Path(self.report_dir) / f"{gate.removeprefix('gate_')}.json"
+
 
 class LoraParams(Section):
     r: int

@@ -11,7 +11,7 @@ from tasks.params import Params, load_params, step_parser
 def _gate_lines(params: Params) -> list[str]:
     lines = []
     for gate in ("assets", "feedback", "dataset"):
-        path = Path(params.gates.report_dir) / f"{gate}.json"
+        path = params.gates.report_path(gate)
         if not path.exists():
             lines.append(f"  {gate}: not run")
             continue

@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def promoted_bundle_dir(params: Params) -> Path | None:
     """The last promoted bundle from the registry of the export step, if there is one."""
-    from tasks.export.registry import promoted_bundle
+    from tasks.registry import promoted_bundle
 
     return promoted_bundle(params.export.registry_dir)
 

@@ -21,10 +21,10 @@ import json
 import shlex
 from pathlib import Path
 
-from tasks.export.registry import VERSIONS
 from tasks.io import read_json
 from tasks.params import Params
 from tasks.prompting import render_prompt
+from tasks.registry import VERSIONS
 
 MODELFILE = "Modelfile"
 ADAPTER = "adapter"

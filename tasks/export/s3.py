@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.export.registry import MANIFEST, PROMOTED, VERSIONS, promotion_pointer
 from tasks.io import read_json, sha256_file
 from tasks.params import S3RegistryParams
+from tasks.registry import MANIFEST, PROMOTED, VERSIONS, promotion_pointer
 from tasks.s3 import s3_client as shared_client
 
 MIB = 1024 * 1024

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tasks.export.registry import MANIFEST, promoted_bundle
 from tasks.io import read_json, write_json
 from tasks.params import FinetuneParams, Params
+from tasks.registry import MANIFEST, promoted_bundle
 
 ADAPTER = "adapter"  # the adapter's folder in a bundle
 WEIGHTS = "adapter_model.safetensors"

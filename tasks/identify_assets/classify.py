@@ -18,6 +18,8 @@ from typing import Literal
 
 import yaml
 
+from tasks.languages import CODE_LANGUAGES
+
 # Every kind of asset step 1 gives (expectations/assets.json lists the same set: a test checks).
 AssetKind = Literal[
     "source", "test", "openapi", "postman", "user_story", "plantuml", "doc", "other"
@@ -42,10 +44,6 @@ LANGUAGE_BY_NAME = {
     "Dockerfile": "dockerfile", "Makefile": "make", "Jenkinsfile": "groovy", ".env": "dotenv",
     "requirements.txt": "text",
 }  # fmt: skip
-CODE_LANGUAGES = frozenset({
-    "java", "kotlin", "scala", "groovy", "python", "javascript", "typescript", "go", "rust",
-    "csharp", "ruby", "php", "swift", "c", "cpp", "sql", "shell", "powershell",
-})  # fmt: skip
 DOC_LANGUAGES = frozenset({"markdown", "restructuredtext", "asciidoc", "text"})
 WEB_LANGUAGES = frozenset({"javascript", "typescript", "css", "html", "json"})
 _SHEBANGS = {

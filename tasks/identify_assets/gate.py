@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks.gates import GateInput
-from tasks.identify_assets.scrub import find_secrets
 from tasks.io import read_parquet
 from tasks.params import Params
+from tasks.scrub import find_secrets
 
 
 def gate_input(params: Params) -> GateInput:

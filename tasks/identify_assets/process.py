@@ -22,18 +22,19 @@ from pathlib import Path
 
 from tasks import safe_yaml
 from tasks.identify_assets import classify, dedup, filters
-from tasks.identify_assets.scrub import scrub
 from tasks.io import sha256_bytes
 from tasks.params import DedupParams, FilterParams
+from tasks.scrub import scrub
 
 # The modules whose code shapes a result; editing any of them invalidates the cache.
 _RESULT_MODULES = (
     "classify.py",
     "dedup.py",
-    "detectors.py",
     "filters.py",
     "process.py",
-    "scrub.py",
+    "../detectors.py",
+    "../languages.py",
+    "../scrub.py",
     "../safe_yaml.py",
 )
 _BOMS = (

@@ -24,13 +24,13 @@ from typing import Any
 
 import orjson
 
-from tasks.ingest_feedback.events import UNKNOWN_TASK
+from tasks.feedback_events import UNKNOWN_TASK, hash_user
+from tasks.feedback_scrubbing import scrub_text
 from tasks.ingest_feedback.ide import (
     NOT_FEEDBACK,
     Mapped,
     as_event,
     fill_in_the_middle,
-    hash_user,
     infer_task,
     iso_timestamp,
     mapped,
@@ -38,7 +38,6 @@ from tasks.ingest_feedback.ide import (
     stable_id,
     text,
 )
-from tasks.ingest_feedback.scrubbing import scrub_text
 
 # devDataVersionedSchemas["<version>"]["all"]: the events each schema version defines.
 EVENTS = {

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.dsl import code_units
-from tasks.ingest_feedback.events import UNKNOWN_TASK
+from tasks.feedback_events import UNKNOWN_TASK
 from tasks.text import language_of
 
 _JAVA_PUNCTUATION = re.compile(r"[{};]")

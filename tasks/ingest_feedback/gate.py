@@ -10,12 +10,12 @@ from collections import Counter
 
 import pandas as pd
 
+from tasks.feedback_scrubbing import SCRUB_LANGUAGE, may_hold_secret
 from tasks.gates import GateInput
-from tasks.identify_assets.scrub import find_secrets
 from tasks.ingest_feedback.ide import NOT_FEEDBACK
-from tasks.ingest_feedback.scrubbing import SCRUB_LANGUAGE, may_hold_secret
 from tasks.io import read_jsonl, read_parquet
 from tasks.params import Params
+from tasks.scrub import find_secrets
 
 
 def leaked_secrets(texts: list[str | None]) -> str:

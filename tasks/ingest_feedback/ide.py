@@ -20,11 +20,9 @@ from typing import Any
 
 import orjson
 
-from tasks.ingest_feedback.events import SCHEMA_VERSION, UNKNOWN_TASK, event_problems
+from tasks.feedback_events import SCHEMA_VERSION, UNKNOWN_TASK, event_problems
 
 NOT_FEEDBACK = "not feedback: "
-ANONYMOUS = "anonymous"  # as the server hashes a request without a user
-HASHED = "sha256:"  # a user id the server already hashed at capture
 
 # Which of our tasks a file's path says the code belongs to.
 _TEST_FILE = re.compile(
@@ -55,15 +53,6 @@ def infer_task(filepath: str | None, language: str | None = None) -> str:
     if language and language.lower() in _CODE_LANGUAGES:
         return "implement_method"
     return UNKNOWN_TASK
-
-
-def hash_user(user: Any) -> str:
-    """sha256 hex of a user id (ANONYMOUS when there is none); an id hashed at capture
-    ("sha256:<hex>") is used as it is. A raw id is never stored."""
-    if isinstance(user, str) and user.startswith(HASHED) and len(user) == len(HASHED) + 64:
-        return user[len(HASHED) :]
-    text = user if isinstance(user, str) and user else ANONYMOUS
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def iso_timestamp(value: Any) -> str | None:

@@ -13,9 +13,9 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from tasks.ingest_feedback.events import SCHEMA_VERSION, Event, line_problems, valid_events
+from tasks.feedback_events import SCHEMA_VERSION, Event, line_problems, valid_events
+from tasks.feedback_scrubbing import scrub_events
 from tasks.ingest_feedback.ide import NOT_FEEDBACK
-from tasks.ingest_feedback.scrubbing import scrub_events
 from tasks.ingest_feedback.sources import Chunk
 
 if TYPE_CHECKING:

@@ -28,12 +28,12 @@ from typing import Any
 
 import orjson
 
+from tasks.feedback_events import hash_user
 from tasks.ingest_feedback.ide import (
     NOT_FEEDBACK,
     Mapped,
     as_event,
     fill_in_the_middle,
-    hash_user,
     infer_task,
     iso_timestamp,
     mapped,

@@ -38,8 +38,8 @@ from pathlib import Path
 import msgspec
 import pyarrow as pa
 
+from tasks.feedback_events import Event
 from tasks.ingest_feedback import ledger
-from tasks.ingest_feedback.events import Event
 from tasks.ingest_feedback.ingest import Prepared, ledger_columns
 from tasks.ingest_feedback.sources import Chunk
 

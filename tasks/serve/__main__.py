@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from tasks.base_model import resolve
-from tasks.export.registry import BundleIntegrityError, promoted_bundle
 from tasks.params import Params, load_params, step_parser
+from tasks.registry import BundleIntegrityError, promoted_bundle
 
 log = logging.getLogger("tasks.serve")
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from tasks.dsl.code_units import LANGUAGES
+from tasks.feedback_events import hash_user
 from tasks.formats import TASKS, validate_output
 from tasks.params import ServeParams
 from tasks.serve.continue_inbox import ContinueDevData, ContinueInbox
@@ -30,7 +31,7 @@ from tasks.serve.schemas import (
     FeedbackRequest,
     GenerationRequest,
 )
-from tasks.serve.store import FeedbackStore, UnknownCompletion, hash_user
+from tasks.serve.store import FeedbackStore, UnknownCompletion
 
 # Tasks whose validator needs the code's language; the others ignore it.
 _CODE_TASKS = ("implement_method", "write_test")

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.ingest_feedback.ide import HASHED, hash_user
+from tasks.feedback_events import HASHED, hash_user
 from tasks.serve.store import _fsync_dir, scrubbed
 
 # Identifiers and settings, kept as they are (an id must still match Continue's local copy).

@@ -17,10 +17,10 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from tasks.export.registry import verified_bundle
 from tasks.generation import load_model
 from tasks.io import read_json
 from tasks.prompting import render_prompt
+from tasks.registry import verified_bundle
 
 
 @dataclass

@@ -11,7 +11,6 @@ ingestion uses) before they are kept, so no raw secret a user pasted is written 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -21,10 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.ingest_feedback.events import SCHEMA_VERSION, event_problems
-from tasks.ingest_feedback.scrubbing import scrub_text
-
-ANONYMOUS = "anonymous"
+from tasks.feedback_events import SCHEMA_VERSION, event_problems, hash_user
+from tasks.feedback_scrubbing import scrub_text
 
 
 def utc_now() -> str:
@@ -35,11 +32,6 @@ def utc_now() -> str:
 def scrubbed(text: str | None) -> str | None:
     """`text` with secrets and personal data replaced by step 1's placeholders."""
     return scrub_text(text, Counter())
-
-
-def hash_user(user: str | None) -> str:
-    """sha256 hex of a user name: the server never stores raw user names."""
-    return hashlib.sha256((user or ANONYMOUS).encode()).hexdigest()
 
 
 class DurableLog:

@@ -76,7 +76,7 @@ def serve(tiny_export):
 def ide_server(root: Path, state: Path, api_key: str | None = None) -> Iterator[str]:
     """The real app on the workspace's promoted bundle (as tests/serve/server.py starts it),
     with every file it writes under `state`; yields the server's root URL."""
-    from tasks.export.registry import promoted_bundle
+    from tasks.registry import promoted_bundle
     from tasks.serve.app import create_app
     from tasks.serve.engine import Engine
     from tasks.serve.store import FeedbackStore

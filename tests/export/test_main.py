@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.export.registry import bundle_problems, promoted_bundle
 from tasks.io import read_json
+from tasks.registry import bundle_problems, promoted_bundle
 from tests.export.workspace import build_workspace, export
 
 pytestmark = pytest.mark.slow

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from tasks.export.__main__ import write_manifest
-from tasks.export.registry import (
+from tasks.io import read_json, write_json
+from tasks.registry import (
     PROMOTED,
     bundle_problems,
     list_versions,
     promoted_bundle,
     publish,
 )
-from tasks.io import read_json, write_json
 
 
 def make_bundle(root: Path, version: str, payload: str = "weights") -> Path:

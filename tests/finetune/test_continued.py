@@ -196,7 +196,7 @@ def test_a_promoted_adapter_of_another_lora_shape_fails_naming_both(
 
 
 def test_a_tampered_promoted_bundle_is_refused(promoted_round, model_cache, monkeypatch):
-    from tasks.export.registry import BundleIntegrityError
+    from tasks.registry import BundleIntegrityError
 
     root, _, manifest = promoted_round
     weights = root / "registry/versions" / manifest["version"] / "adapter/adapter_model.safetensors"

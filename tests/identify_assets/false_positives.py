@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from tasks.identify_assets.classify import language_by_path
-from tasks.identify_assets.scrub import scrub
+from tasks.scrub import scrub
 from tests.identify_assets.planted import planted_corpus
 
 

@@ -4,7 +4,7 @@ import random
 import pytest
 
 from tasks.identify_assets.classify import language_by_path
-from tasks.identify_assets.scrub import find_secrets, scrub
+from tasks.scrub import find_secrets, scrub
 from tests.identify_assets.false_positives import FILES, figures
 from tests.identify_assets.planted import ALNUM, KINDS, planted_corpus
 from tests.support import fake_aws_key_id, fake_github_token, pem_block

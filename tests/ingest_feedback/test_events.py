@@ -4,7 +4,7 @@ import msgspec
 import orjson
 import pytest
 
-from tasks.ingest_feedback.events import _decode, event_problems, line_problems, valid_events
+from tasks.feedback_events import _decode, event_problems, line_problems, valid_events
 from tests.ingest_feedback.factory import event, poison_lines
 
 BROKEN = [

@@ -1,12 +1,12 @@
 from collections import Counter
 
-from tasks.identify_assets.scrub import scrub
-from tasks.ingest_feedback.scrubbing import (
+from tasks.feedback_scrubbing import (
     SCRUB_LANGUAGE,
     may_hold_secret,
     scrub_text,
     secret_flags,
 )
+from tasks.scrub import scrub
 from tests.identify_assets.planted import planted_corpus
 
 

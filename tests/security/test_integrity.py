@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from tasks.export.registry import (
+from tasks.finetune import checkpoint
+from tasks.io import read_json, sha256_file, write_json
+from tasks.params import load_params
+from tasks.registry import (
     BundleIntegrityError,
     promoted_bundle,
     publish,
     verified_bundle,
 )
-from tasks.finetune import checkpoint
-from tasks.io import read_json, sha256_file, write_json
-from tasks.params import load_params
 from tests.export.test_registry import make_bundle
 from tests.support import REPO
 

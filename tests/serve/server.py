@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from tasks.export.registry import promoted_bundle
 from tasks.io import read_json
 from tasks.params import Params, load_params
+from tasks.registry import promoted_bundle
 from tests.support import REPO
 
 

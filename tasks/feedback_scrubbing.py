@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.identify_assets.detectors import PLUGIN_NEEDLES
-from tasks.identify_assets.scrub import CONFIG_RULES, LINE_RULES, TEXT_RULES, scrub
-from tasks.ingest_feedback.events import Event
+from tasks.detectors import PLUGIN_NEEDLES
+from tasks.feedback_events import Event
+from tasks.scrub import CONFIG_RULES, LINE_RULES, TEXT_RULES, scrub
 
 # Feedback may paste a config file into a prompt: scrub in the config-aware mode.
 SCRUB_LANGUAGE = "unknown"

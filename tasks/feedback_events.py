@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from operator import attrgetter
 from typing import Annotated, Any, Literal
@@ -16,6 +17,8 @@ ACTIONS = ("accept", "reject", "edit")
 # The task of an event whose task is not known (an IDE tool's chat): kept for the online
 # metrics, left out of the SFT records (convert.sft_records).
 UNKNOWN_TASK = "unknown"
+ANONYMOUS = "anonymous"  # the user of a request or an IDE event that names none
+HASHED = "sha256:"  # a user id already hashed at capture (the server's Continue inbox)
 _HASHED_USER = re.compile(r"[0-9a-f]{64}")
 
 
@@ -183,3 +186,12 @@ def line_problems(line: bytes) -> tuple[str | None, list[str]]:
     except DECODE_ERRORS as exc:
         return event_id, [f"cannot be decoded: {type(exc).__name__}"]
     return event_id, ["refused by the batch checks"]
+
+
+def hash_user(user: Any) -> str:
+    """sha256 hex of a user id (ANONYMOUS when there is none); an id hashed at capture
+    ("sha256:<hex>") is used as it is. A raw id is never stored."""
+    if isinstance(user, str) and user.startswith(HASHED) and len(user) == len(HASHED) + 64:
+        return user[len(HASHED) :]
+    text = user if isinstance(user, str) and user else ANONYMOUS
+    return hashlib.sha256(text.encode()).hexdigest()

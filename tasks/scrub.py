@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.identify_assets.classify import CODE_LANGUAGES
-from tasks.identify_assets.detectors import (
+from tasks.detectors import (
     PLUGIN_NEEDLES,
     about_addresses,
     about_hashing,
@@ -31,6 +30,7 @@ from tasks.identify_assets.detectors import (
     scrub_numbers,
     splice,
 )
+from tasks.languages import CODE_LANGUAGES
 
 CONFIG_LANGUAGES = frozenset(
     {"yaml", "toml", "ini", "properties", "dotenv", "shell", "text", "unknown", "xml"}
