@@ -1,11 +1,13 @@
 """Where per-item work runs: this machine's process pool or a Dask cluster (`executor` params).
 
-`dask_client` gives None for the local executor (the step keeps its own pool of forked
-processes, which share the driver's memory and disk) and a `dask.distributed` client otherwise:
-connected to `executor.address`, or to a LocalCluster sized to this machine when the address is
-"". Cluster workers share nothing with the driver, so a step sends them references (paths, git
-object ids, S3 keys) and small settings, never file bytes, and `map_ordered` gathers the results
-in submission order: the outputs are byte-identical to the local executor's. Dask reschedules
+`dask_client` gives None for the local executor (step 1 keeps its own pool of forked
+processes, which share the driver's memory and disk; step 2 runs in one) and a
+`dask.distributed` client otherwise: connected to `executor.address`, or to a LocalCluster sized
+to this machine when the address is "". Cluster workers share nothing with the driver, so step
+1 sends them references to the sources (paths, git object ids, S3 keys), never file bytes; step
+2 sends its parts with their text, since its input is one DVC output on the driver (`Parts`).
+`map_ordered` gathers the results in submission order: the outputs are byte-identical to the
+local executor's. Dask reschedules
 the tasks of a worker that dies onto the others, and each task's result is gathered exactly
 once, so a lost worker costs its tasks' time and never a count.
 """
