@@ -61,19 +61,15 @@ def parse_part(contents: pd.DataFrame, packages: frozenset[str]) -> ParsedPart:
     return part
 
 
-def parse_assets(
-    contents: pd.DataFrame, parts: Parts = IN_PROCESS, part_size: int | None = None
-) -> ParsedAssets:
+def parse_assets(contents: pd.DataFrame, parts: Parts = IN_PROCESS) -> ParsedAssets:
     """Parse specs, stories, diagrams and code; what does not parse becomes a reject.
 
-    The parsing runs in parts of `part_size` assets (in this process, or on a Dask cluster:
+    The parsing runs in parts of ASSETS_PER_PART assets (in this process, or on a Dask cluster:
     tasks.executor), merged in order, so the result is the same for any part size and executor.
     """
-    part_size = part_size or ASSETS_PER_PART
+    size = ASSETS_PER_PART
     packages = from_code.python_packages(contents)
-    parsing = [
-        contents.iloc[start : start + part_size] for start in range(0, len(contents), part_size)
-    ] or [contents]
+    parsing = [contents.iloc[start : start + size] for start in range(0, len(contents), size)]
     parsed_parts = list(parts.map(parse_part, parsing, packages))
     units = {asset_id: found for part in parsed_parts for asset_id, found in part.units.items()}
     parsed = ParsedAssets(

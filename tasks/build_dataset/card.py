@@ -37,10 +37,15 @@ def _counts(records: pd.DataFrame, by: list[str], across: str) -> pd.DataFrame:
     return records.groupby([*by, across]).size().unstack(fill_value=0).reset_index()
 
 
+def _heads(rejects: pd.DataFrame) -> pd.Series:
+    """Each reject's reason up to its first colon (`non_restful`, `duplicate`, ...)."""
+    return rejects["reason"].str.split(":").str[0]
+
+
 def _reasons(rejects: pd.DataFrame) -> pd.DataFrame:
     if rejects.empty:
         return pd.DataFrame(columns=["task", "reason", "rejected"])
-    head = rejects["reason"].str.split(":").str[0]
+    head = _heads(rejects)
     return (
         rejects.assign(reason=head).groupby(["task", "reason"]).size().reset_index(name="rejected")
     )
@@ -62,7 +67,7 @@ def _teacher(info: BuildInfo, records: pd.DataFrame) -> str:
 def _curation(rejects: pd.DataFrame, standards: CurationParams | None) -> str:
     if standards is None:
         return "Not applied."
-    head = rejects["reason"].str.split(":").str[0]
+    head = _heads(rejects)
     counts = {reason: int((head == reason).sum()) for reason in CURATION_REASONS}
     return (
         f"Answers held to build_dataset.curation before they became records: "

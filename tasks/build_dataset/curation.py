@@ -50,8 +50,7 @@ _CALL = re.compile(r"""\b(get|post|put|patch|delete|route)\(\s*["'](/[^"']*)["']
 
 
 def _routes(code: str) -> list[dict[str, str]]:
-    found = [(verb, path) for verb, path in _SPRING_MAPPING.findall(code)]
-    found += _CALL.findall(code)
+    found = _SPRING_MAPPING.findall(code) + _CALL.findall(code)
     methods = {"request": "", "route": ""}
     return [
         {"API": path, "Method": methods.get(verb.lower(), verb.upper()), "Response": ""}
