@@ -198,8 +198,15 @@ class CurationParams(Section):
     min_acceptance_criteria: int = Field(ge=0)  # stories: at least this many, each with a Then
 
 
+def registered_tasks() -> tuple[str, ...]:
+    """The tasks the registry holds: one spec module each in tasks/task_specs (listed, not
+    imported, so that loading params imports no validator)."""
+    folder = Path(__file__).resolve().parent / "task_specs"
+    return tuple(sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")))
+
+
 class BuildDatasetParams(Section):
-    tasks: list[str]
+    tasks: list[str]  # each a registered task (tasks/task_specs)
     min_body_lines: int
     api_operations_per_record: int
     plantuml_classes_per_record: int
@@ -213,6 +220,14 @@ class BuildDatasetParams(Section):
     real_plantuml: Literal["auto", "required", "off"]
     curation: CurationParams
     teacher: TeacherParams
+
+    @model_validator(mode="after")
+    def _registered(self) -> BuildDatasetParams:
+        known = registered_tasks()
+        if unknown := sorted(set(self.tasks) - set(known)):
+            raise ValueError(f"unknown tasks {unknown}; registered: {', '.join(known)}")
+        return self
+
     records: str
     train: str
     eval: str

@@ -39,6 +39,8 @@ NARROWER_ON_PURPOSE: dict[str, dict[str, str]] = {
         # scoring, imported through the shared runner
         "tasks/dsl": "the format validators",
         "tasks/formats.py": "which validator checks which task",
+        "tasks/task_specs": "the task registry's validators and scores",
+        "tasks/text.py": "the language of a story answer (its validator)",
         "tasks/safe_yaml.py": "the validators' YAML bounds",
         "tasks/evaluate/score.py": "the metrics",
         "tasks/evaluate/execution.py": "the sandboxed runs of code answers",
@@ -67,8 +69,29 @@ def _gate_builders(argv: list[str]) -> list[str]:
     raise AssertionError("tasks/gates.py has no GATE_BUILDERS dict literal")
 
 
+def _task_specs(argv: list[str]) -> list[str]:
+    # tasks.task_specs imports every spec module of its package.
+    folder = REPO / "tasks" / "task_specs"
+    return [f"tasks.task_specs.{p.stem}" for p in folder.glob("*.py") if not p.stem.startswith("_")]
+
+
+def _spec_builders(argv: list[str]) -> list[str]:
+    # build_dataset's assets.builders imports the builders the specs name ("module:function").
+    folder = REPO / "tasks" / "task_specs"
+    found = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "builders":
+                found.update(ref.partition(":")[0] for ref in ast.literal_eval(node.value))
+    return sorted(found)
+
+
 # Modules that import project modules by name at run time: module -> (cmd arguments -> modules).
-DYNAMIC_IMPORTS: dict[str, Callable[[list[str]], list[str]]] = {"tasks.gates": _gate_builders}
+DYNAMIC_IMPORTS: dict[str, Callable[[list[str]], list[str]]] = {
+    "tasks.gates": _gate_builders,
+    "tasks.task_specs": _task_specs,
+    "tasks.build_dataset.assets": _spec_builders,
+}
 _DYNAMIC_CALLS = {"import_module", "__import__"}
 
 

@@ -15,6 +15,20 @@ def test_a_typo_in_params_is_an_error_naming_the_key(tmp_path):
         load_params(path)
 
 
+def test_a_task_the_registry_lacks_is_an_error_naming_the_registered_ones(tmp_path):
+    from tasks.task_specs import task_names
+
+    path = write_params(tmp_path / "params.yaml", {"build_dataset": {"tasks": ["write_tset"]}})
+    with pytest.raises(
+        ParamsError, match=r"unknown tasks \['write_tset'\]; registered: .*write_test"
+    ):
+        load_params(path)
+    # params list the spec modules without importing them: the same names as the registry
+    from tasks.params import registered_tasks
+
+    assert registered_tasks() == task_names()
+
+
 def test_a_missing_params_file_is_named(tmp_path):
     with pytest.raises(ParamsError, match="not found"):
         load_params(tmp_path / "nope.yaml")

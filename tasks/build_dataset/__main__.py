@@ -35,10 +35,10 @@ from tasks.build_dataset.split import split_records
 from tasks.build_dataset.teacher import Teacher
 from tasks.dsl import plantuml
 from tasks.executor import IN_PROCESS, ExecutorError, Parts, dask_client, parts_of
-from tasks.formats import TASKS
 from tasks.io import atomic_path, read_jsonl, read_parquet, write_jsonl, write_parquet
 from tasks.params import BuildDatasetParams, Params, ParamsError, load_params, step_parser
 from tasks.prerequisites import require
+from tasks.task_specs import task_names, unknown_tasks
 
 # event_ids: the feedback events a record came from (empty for asset records), so a model's
 # lineage reaches back to them (tasks.lineage).
@@ -104,9 +104,8 @@ def build(
     Train records that overlap the frozen eval set (`frozen_eval`) are rejected. A listed task
     left without records, eval or train records is a warning in the build facts, with why.
     """
-    unknown = sorted(set(step.tasks) - set(TASKS))
-    if unknown:
-        raise SystemExit(f"unknown build_dataset.tasks {unknown}; known: {', '.join(TASKS)}")
+    if unknown := unknown_tasks(list(step.tasks)):
+        raise SystemExit(f"unknown build_dataset.tasks {unknown}; known: {', '.join(task_names())}")
     check_rules(step.curation)
     with _timed(timings, "parse"):
         parsed = parse_assets(contents, parts)

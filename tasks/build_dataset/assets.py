@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +15,12 @@ from tasks.dsl.code_units import ClassUnit
 from tasks.dsl.user_story import Story
 from tasks.executor import IN_PROCESS, Parts
 from tasks.params import BuildDatasetParams
+from tasks.task_specs import spec
 from tasks.text import language_of
 
 ASSETS_PER_PART = 64  # assets parsed per executor task: ~0.5 s of parsing (benchmarks/scale.py)
+# What a task spec's builder is (tasks/task_specs): the parsed assets in, candidates out.
+Builder = Callable[["ParsedAssets", BuildDatasetParams], Built]
 
 
 @dataclass
@@ -97,9 +102,10 @@ def parse_assets(contents: pd.DataFrame, parts: Parts = IN_PROCESS) -> ParsedAss
     return parsed
 
 
-def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
-    """Every task's candidates from the parsed assets."""
-    built = Built(rejects=list(parsed.rejects))
+def api_records(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """API tables (and the diagrams of their bodies) from specs, from Spring controllers no
+    spec documents, and from the stories that need them."""
+    built = Built()
     ops = step.api_operations_per_record
     sections = [section for *_, found in parsed.specs for section in found]
     for asset_id, kind, text, found in parsed.specs:
@@ -113,17 +119,54 @@ def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
     documented = {section.name for section in sections}
     undocumented = [section for section in controllers if section.name not in documented]
     built.extend(from_stories.stories_to_apis(parsed.stories, sections + undocumented))
+    return built
+
+
+def story_records(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """User stories from their topics, and their split into development tasks."""
+    built = Built()
     for asset_id, story in parsed.stories:
         built.extend(from_stories.from_story(asset_id, story))
+    return built
+
+
+def diagram_records(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """Hand-written PlantUML diagrams from their class lists."""
+    built = Built()
     for asset_id, text in parsed.diagrams:
         built.extend(from_code.from_plantuml(asset_id, text))
-    units, kinds = parsed.units, parsed.kinds
-    classes = step.plantuml_classes_per_record
-    found = from_code.from_sources(
-        units, kinds, step.min_body_lines, classes, max_tokens=step.max_record_tokens
-    )
-    built.extend(found)
-    built.extend(from_code.from_tests(units, kinds, parsed.paths, step.max_tests_per_record))
+    return built
+
+
+def source_records(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """Methods to implement, and class diagrams of the packages' classes."""
+    return from_code.from_sources(
+        parsed.units, parsed.kinds, step.min_body_lines, step.plantuml_classes_per_record,
+        max_tokens=step.max_record_tokens,
+    )  # fmt: skip
+
+
+def test_records(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """Tests of the methods they exercise."""
+    return from_code.from_tests(parsed.units, parsed.kinds, parsed.paths, step.max_tests_per_record)
+
+
+def builders(tasks: list[str]) -> list[Builder]:
+    """The distinct builders of the listed tasks' specs, in the order the specs name them."""
+    refs = dict.fromkeys(ref for task in tasks for ref in spec(task).builders)
+    found = []
+    for ref in refs:
+        module, _, name = ref.partition(":")
+        found.append(getattr(importlib.import_module(module), name))
+    return found
+
+
+def render_candidates(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
+    """Every listed task's candidates from the parsed assets: each builder its spec names runs
+    once (a builder may render several tasks; filtering drops the unlisted ones)."""
+    built = Built(rejects=list(parsed.rejects))
+    for build in builders(list(step.tasks)):
+        built.extend(build(parsed, step))
     return built
 
 

@@ -14,18 +14,12 @@ import pandas as pd
 
 from tasks.build_dataset.decontaminate import ngrams
 from tasks.build_dataset.split import SPLIT_BY_GROUP
+from tasks.task_specs import specs
 
-# Kinds of step 1 (tasks.identify_assets.classify) a task's records are built from.
-TASK_KINDS: dict[str, tuple[str, ...]] = {
-    "design_restful_api": ("openapi", "postman", "user_story"),
-    "create_agile_user_story": ("user_story",),
-    "split_user_story_tasks": ("user_story",),
-    "implement_method": ("source",),
-    "write_test": ("test",),
-    "design_plantuml_datastructure": ("plantuml", "openapi", "source"),
-}
-# What else feeds a task, beyond its kinds.
-_ALSO = {"design_restful_api": "Spring controllers among the Java sources"}
+# Kinds of step 1 (tasks.identify_assets.classify) a task's records are built from, and what
+# else feeds it: from its spec (tasks/task_specs).
+TASK_KINDS: dict[str, tuple[str, ...]] = {name: task.asset_kinds for name, task in specs().items()}
+_ALSO = {name: task.also_fed_by for name, task in specs().items() if task.also_fed_by}
 # Reject reasons (their head, before ':') that drop train records once the split is made.
 _TRAIN_DROPS = {
     "contaminated": "shared an n-gram with an eval answer (decontamination)",

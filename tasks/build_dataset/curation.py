@@ -4,15 +4,15 @@ A model learns the habits of its data, good and bad: a code LoRA trained on a co
 mapped to `/createPost` learns to put verbs in URIs. So before a candidate becomes a record,
 its answer is held to the standards in `build_dataset.curation` (thresholds in params), and
 each broken standard is a reject reason, counted in the dataset card and checked again by the
-dataset gate:
+dataset gate. Which standards apply to a task is its spec's `standards` (tasks/task_specs):
 
 - `non_restful`: an API table answer, or a route a code answer declares or calls (a Spring
   mapping, a MockMvc request, a FastAPI / Flask decorator), breaks one of the listed RESTful
   rules (tasks/dsl/restful.py: a verb in a path, a method that contradicts the action, a
   singular collection, a success code that contradicts the method, ...);
-- `code_smell`: a code answer (implement_method, write_test) has a function whose cyclomatic
-  complexity, length (lines of code) or parameter count is above its threshold, measured by
-  lizard;
+- `code_smell`: a code answer (implement_method, write_test, the Spring tasks) has a function
+  whose cyclomatic complexity, length (lines of code) or parameter count is above its
+  threshold, measured by lizard;
 - `thin_story`: a story answer (create_agile_user_story), or the story a task list is split
   from (split_user_story_tasks), has fewer acceptance criteria than the minimum, or one
   without a Then step.
@@ -26,8 +26,8 @@ from functools import cache
 from tasks.dsl import api_table, restful, user_story
 from tasks.dsl.story_model import Story, StoryError
 from tasks.params import CurationParams
+from tasks.task_specs import spec
 
-CODE_TASKS = {"implement_method", "write_test"}
 _LIZARD_SUFFIX = {"java": ".java", "python": ".py", "typescript": ".ts", "javascript": ".js"}
 
 
@@ -114,14 +114,15 @@ def standards_problem(
     task: str, input_text: str, output: str, language: str, standards: CurationParams
 ) -> str | None:
     """The first standard a (valid) answer breaks, as a reject reason, or None."""
-    if task == "design_restful_api":
+    kind = spec(task).standards
+    if kind == "api_table":
         return _restful(api_table.parse_table(output), standards.restful_rules)
-    if task in CODE_TASKS:  # a route it declares or calls, then its functions' size
+    if kind == "code":  # a route it declares or calls, then its functions' size
         routes = _restful(_routes(output), standards.restful_rules, routes=True)
         return routes or _smell(output, language, standards)
-    if task == "create_agile_user_story":
+    if kind == "story":
         story = _story(output)
-    elif task == "split_user_story_tasks":
+    elif kind == "story_input":
         story = _story(input_text)
     else:
         return None

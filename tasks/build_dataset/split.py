@@ -11,11 +11,12 @@ import pandas as pd
 
 from tasks.build_dataset.candidates import Reject
 from tasks.build_dataset.decontaminate import ngrams
+from tasks.task_specs import specs
 
 # Eval answers are the organisation's own: teacher-written answers only ever train, and
 # feedback records always train (eval stays asset-derived and comparable across versions).
 SPLIT_BY_GROUP = ("asset", "teacher_input")
-STRATIFIED = ("implement_method", "write_test")
+STRATIFIED = tuple(name for name, task in specs().items() if task.multi_language)
 
 
 def asset_groups(assets: pd.Series) -> pd.Series:

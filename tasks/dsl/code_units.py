@@ -9,7 +9,9 @@ Summary grammar (three lines):
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 
 from tasks.dsl import java_units, python_units, ts_units
 from tasks.dsl.code_model import ClassUnit, CodeParseError, MethodUnit
@@ -21,6 +23,7 @@ from tasks.dsl.ts_units import parse_script
 __all__ = [
     "ClassUnit",
     "CodeParseError",
+    "detect_language",
     "MethodUnit",
     "LANGUAGES",
     "parse_java",
@@ -39,6 +42,7 @@ _FIELD = re.compile(rf"({_NAME}):(\S.*)")
 _METHOD = re.compile(rf"({_NAME})\((.*)\): (\S.*)")
 _OPENERS, _CLOSERS = "<[(", ">])"
 LANGUAGES = ("java", "python", *ts_units.LANGUAGES)  # what the code tasks read and validate
+_JAVA_PUNCTUATION = re.compile(r"[{};]")
 _UNSUPPORTED = "expected " + ", ".join(LANGUAGES[:-1]) + " or " + LANGUAGES[-1]
 
 
@@ -194,3 +198,21 @@ def syntax_valid(code: str, language: str) -> bool:
     if language in ts_units.LANGUAGES:
         return ts_units.parses(code, language)
     return java_units.parses(code)
+
+
+def detect_language(code: str) -> str:
+    """The language a code answer is written in, when nothing else says (feedback): Python when
+    it parses as Python, else the first of Java, TypeScript, JavaScript it parses as; java when
+    it parses as none, so that the validator says what is wrong with it."""
+    if not _JAVA_PUNCTUATION.search(code):
+        return "python"  # no brace or semicolon: not Java, no need to parse
+    try:
+        ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        pass
+    else:
+        return "python"
+    for language in ("java", "typescript", "javascript"):
+        if syntax_valid(code, language):
+            return language
+    return "java"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from tasks.base_model import resolve
@@ -72,16 +73,60 @@ def rescore(params: Params, eval_set: EvalSet, stored: list[dict]) -> list[dict]
     return score_outputs("base", eval_set, outputs, params, losses, None, samples or None)
 
 
+def reusable(params: Params, eval_set: EvalSet) -> dict[str, dict]:
+    """Stored answers still valid for a new version of the eval set, by record id: those of
+    the same base model and settings, for a record in the set, generated with the budget its
+    task has now (a budget grows with a task's longest reference). A new eval set version
+    that adds records, or a task, then generates only those."""
+    folder = Path(params.evaluate.base_dir)
+    if not (folder / SUMMARY).exists() or not (folder / GENERATIONS).exists():
+        return {}
+    summary = read_json(folder / SUMMARY)
+    key = expected_key(params, eval_set)
+    if any(summary.get(k) != key[k] for k in ("base_model_sha256", "settings_sha256")):
+        return {}
+    budgets = summary.get("budgets", {})
+    wanted = set(eval_set.frame["record_id"])
+    return {
+        row["record_id"]: row
+        for row in read_jsonl(folder / GENERATIONS)
+        if row["record_id"] in wanted
+        and budgets.get(row["task"]) == eval_set.budgets[row["task"]].tokens
+    }
+
+
+def _subset(eval_set: EvalSet, record_ids: set[str]) -> EvalSet:
+    frame = eval_set.frame[eval_set.frame["record_id"].isin(record_ids)].reset_index(drop=True)
+    budgets = {task: eval_set.budgets[task] for task in sorted(set(frame["task"]))}
+    return replace(eval_set, frame=frame, budgets=budgets)
+
+
 def evaluate_base(
     params: Params, model, tokenizer, eval_set: EvalSet, store: bool = True
 ) -> tuple[list[dict], dict]:
-    """The base model's raw answers, scored; with `store`, saved (with digests) in base_dir."""
-    rows, summary = run_model("base", model, tokenizer, eval_set, params, resample=False)
+    """The base model's raw answers, scored; with `store`, saved (with digests and budgets) in
+    base_dir. Stored answers that are still valid (`reusable`) are kept, not generated again."""
+    kept_rows = reusable(params, eval_set) if store else {}
+    new_ids = set(eval_set.frame["record_id"]) - set(kept_rows)
+    generated: dict[str, dict] = {}
+    summary: dict = {"seconds": 0.0}
+    if new_ids:
+        rows, summary = run_model(
+            "base", model, tokenizer, _subset(eval_set, new_ids), params, resample=False
+        )
+        generated = {row["record_id"]: row for row in rows}
+    ordered = [generated.get(r) or kept_rows[r] for r in eval_set.frame["record_id"]]
+    rows = rescore(params, eval_set, ordered) if kept_rows else ordered
     summary |= expected_key(params, eval_set) | {"eval_set": eval_set.label}
+    summary |= {
+        "budgets": {task: budget.tokens for task, budget in eval_set.budgets.items()},
+        "generated": len(generated),
+        "reused": len(kept_rows),
+    }
     if store:
         folder = Path(params.evaluate.base_dir)
         kept = ("record_id", "task", "output", "answer_loss", "code_samples")
-        write_jsonl(folder / GENERATIONS, [{k: r[k] for k in kept if k in r} for r in rows])
+        write_jsonl(folder / GENERATIONS, [{k: r[k] for k in kept if k in r} for r in ordered])
         write_json(folder / SUMMARY, summary)
     return rows, summary
 
@@ -104,8 +149,10 @@ def main(argv: list[str] | None = None) -> None:
     # Answers only: the sandboxed runs belong to scoring, which evaluate does on every run.
     eval_set = prepare_eval_set(params, tokenizer, probes=False, projects=False)
     rows, summary = evaluate_base(params, model, tokenizer, eval_set)
-    seconds = summary["seconds"]
-    print(f"base: {len(rows)} eval records answered in {seconds:.0f}s ({eval_set.label})")
+    print(
+        f"base: {len(rows)} eval records ({eval_set.label}): {summary['generated']} answered in "
+        f"{summary['seconds']:.0f}s, {summary['reused']} stored answers reused"
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ import pandas as pd
 
 from tasks.evaluate.sandbox import Limits, Outcome, run_pytest
 from tasks.io import safe_join, sha256_bytes
+from tasks.task_specs import specs
 
-EXECUTABLE_TASKS = ("implement_method", "write_test")
+EXECUTABLE_TASKS = tuple(name for name, task in specs().items() if task.executable)
 # Rejected by step 1 for training only, not for safety: still part of the project under test.
 PROJECT_ONLY_REASONS = ("generated",)
 

@@ -1,12 +1,13 @@
 """Per-record scores and per-task aggregates for the evaluation metrics.
 
-Primary metric per task (what the promotion gate compares):
+Primary metric per task (what the promotion gate compares), from its spec (tasks/task_specs):
 - design_restful_api: cell_valid, the share of table cells the cell-level validator accepts;
 - create_agile_user_story, split_user_story_tasks, design_plantuml_datastructure: format_valid
   (the template / diagram validator);
 - implement_method, write_test: pass@1 over records that can run against tests, else
   syntax_valid (Python ast; Java, TypeScript, JavaScript: tree-sitter without ERROR / MISSING
-  nodes).
+  nodes);
+- the Spring tasks and design_plantuml_java_datastructure: format_valid.
 answer_loss (teacher-forced cross-entropy of the reference answer) moves before the strict
 validators do on a small model; the gate compares it against the promoted model.
 valid_at_n is format validity after up to N validate-and-resample tries (evaluate.resample):
@@ -15,56 +16,27 @@ reported beside format_valid, never instead of it.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import sacrebleu
 
-from tasks.dsl import api_table, code_units, restful, user_story
-from tasks.dsl.api_cells import COLUMNS
+from tasks.dsl import code_units
 from tasks.formats import validate_output
+from tasks.task_specs import spec, specs
+from tasks.task_specs._scores import api_table_scores
 
-PRIMARY = {
-    "design_restful_api": "cell_valid",
-    "create_agile_user_story": "format_valid",
-    "split_user_story_tasks": "format_valid",
-    "design_plantuml_datastructure": "format_valid",
-    "implement_method": "syntax_valid",
-    "write_test": "syntax_valid",
-}
+PRIMARY = {name: task.primary_metric for name, task in specs().items()}
 # Averaged per task and model; a task's value is absent when no record of it has the score.
 METRICS = (
     "format_valid", "exact_match", "answer_loss", "bleu", "chrf", "cell_valid",
     "restful_violations_per_table", "ac_count", "syntax_valid", "pass@1", "valid_at_n", "tries",
 )  # fmt: skip
-_CELL = re.compile(r"row \d+, column ")
+__all__ = ["api_table_scores", "primary_metrics", "score_record", "syntax_valid", "task_metrics"]
 
 
 def syntax_valid(code: str, language: str) -> bool:
     """Whether code parses in its language (Python ast; Java, TypeScript, JavaScript with
     tree-sitter, no ERROR/MISSING node; a method or class body alone counts)."""
     return code_units.syntax_valid(code, language)
-
-
-def api_table_scores(output: str) -> dict:
-    """Cell-level validity of an API table answer and RESTful-lint violations per table."""
-    rows = api_table.parse_table(output)
-    if not rows:
-        return {"cell_valid": 0.0, "restful_violations_per_table": None}
-    bad_cells = {p.where for p in api_table.validate(output) if _CELL.search(p.where)}
-    tables = len({row["section"] for row in rows})
-    return {
-        "cell_valid": 1 - len(bad_cells) / (len(rows) * len(COLUMNS)),
-        "restful_violations_per_table": len(restful.lint(rows)) / tables,
-    }
-
-
-def story_scores(output: str) -> dict:
-    """Acceptance criteria count of a valid user story (0 when the template is broken)."""
-    try:
-        return {"ac_count": len(user_story.parse(output).criteria)}
-    except user_story.StoryError:
-        return {"ac_count": 0}
 
 
 def score_record(task: str, method: str | None, language: str, reference: str, output: str) -> dict:
@@ -81,13 +53,8 @@ def score_record(task: str, method: str | None, language: str, reference: str, o
         "bleu": sacrebleu.sentence_bleu(output, [reference]).score,
         "chrf": sacrebleu.sentence_chrf(output, [reference]).score,
     }
-    if task == "design_restful_api":
-        scores |= api_table_scores(output)
-    elif task == "create_agile_user_story":
-        scores |= story_scores(output)
-    elif task in ("implement_method", "write_test"):
-        scores["syntax_valid"] = syntax_valid(output, language)
-    return scores
+    extra = spec(task).scores
+    return scores | extra(output, language) if extra else scores
 
 
 def primary_metric(task: str, frame: pd.DataFrame) -> str:

@@ -8,42 +8,18 @@ every record can be traced back to the feedback behind it.
 
 from __future__ import annotations
 
-import ast
-import re
-import textwrap
-
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.dsl import code_units
 from tasks.feedback_events import UNKNOWN_TASK
-from tasks.text import language_of
-
-_JAVA_PUNCTUATION = re.compile(r"[{};]")
+from tasks.task_specs import spec, specs
 
 
 def answer_language(task: str, answer: str) -> str:
-    """The language an answer is written in, as build_dataset's validators expect it."""
-    if task in {"implement_method", "write_test"}:
-        if not _JAVA_PUNCTUATION.search(answer):
-            return "python"  # no brace or semicolon: not Java, no need to parse
-        try:
-            ast.parse(textwrap.dedent(answer))
-        except SyntaxError:
-            pass
-        else:
-            return "python"
-        for language in ("java", "typescript", "javascript"):
-            if code_units.syntax_valid(answer, language):
-                return language
-        return "java"  # parses as nothing: the validator says what is wrong with it
-    if task == "create_agile_user_story":
-        return language_of(answer)
-    return {"design_restful_api": "markdown", "design_plantuml_datastructure": "plantuml"}.get(
-        task, ""
-    )
+    """The language an answer is written in, as its task's validator expects it (its spec)."""
+    return spec(task).language_of(answer) if task in specs() else ""
 
 
 def split_user_turn(prompt_json: str) -> tuple[str, str]:

@@ -32,9 +32,10 @@ from tasks.serve.schemas import (
     GenerationRequest,
 )
 from tasks.serve.store import FeedbackStore, UnknownCompletion
+from tasks.task_specs import specs
 
-# Tasks whose validator needs the code's language; the others ignore it.
-_CODE_TASKS = ("implement_method", "write_test")
+# Tasks whose answers are code in one of several languages: their validator needs the language.
+_CODE_TASKS = tuple(name for name, task in specs().items() if task.multi_language)
 
 
 def create_app(engine: Engine, store: FeedbackStore, params: ServeParams, api_key: str | None):
