@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -206,7 +213,7 @@ def registered_tasks() -> tuple[str, ...]:
 
 
 class BuildDatasetParams(Section):
-    tasks: list[str]  # each a registered task (tasks/task_specs)
+    tasks: list[str]  # registered tasks (tasks/task_specs); `all` in params.yaml: every one
     min_body_lines: int
     api_operations_per_record: int
     plantuml_classes_per_record: int
@@ -220,6 +227,11 @@ class BuildDatasetParams(Section):
     real_plantuml: Literal["auto", "required", "off"]
     curation: CurationParams
     teacher: TeacherParams
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _all_tasks(cls, value: object) -> object:
+        return list(registered_tasks()) if value == "all" else value
 
     @model_validator(mode="after")
     def _registered(self) -> BuildDatasetParams:

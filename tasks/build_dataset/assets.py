@@ -36,6 +36,7 @@ class ParsedAssets:
     diagrams: list[tuple[str, str]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)  # Spring Boot settings files
+    java_tests: dict[str, str] = field(default_factory=dict)  # the texts of Java test files
 
 
 @dataclass
@@ -85,6 +86,11 @@ def parse_assets(contents: pd.DataFrame, parts: Parts = IN_PROCESS) -> ParsedAss
             row.asset_id: row.text
             for row in contents.itertuples()
             if row.asset_id in units and row.kind == "source" and row.language == "java"
+        },
+        java_tests={
+            row.asset_id: row.text
+            for row in contents.itertuples()
+            if row.asset_id in units and row.kind == "test" and row.language == "java"
         },
         rejects=[reject for part in parsed_parts for reject in part.code_rejects]
         + [reject for part in parsed_parts for reject in part.rejects],

@@ -231,8 +231,8 @@ def split_off_for_eval(
         movable = frame[frame["origin"].isin(SPLIT_BY_GROUP)]
         counts = pd.crosstab(movable["task"], movable["split"])
         counts = counts.reindex(columns=["train", "eval"], fill_value=0)
-        if counts.at[task, "eval"]:
-            continue
+        if task not in counts.index or counts.at[task, "eval"]:
+            continue  # an earlier cut dropped all its records (a coverage warning), or it has eval
         targets = {
             t: _eval_target(int(n), eval_fraction, min_eval) for t, n in counts.sum(axis=1).items()
         }

@@ -87,6 +87,32 @@ def _modifiers(node: Node) -> Node | None:
     return next((child for child in node.children if child.type == "modifiers"), None)
 
 
+def annotation_nodes(node: Node) -> dict[str, Node]:
+    """Simple name -> node of each annotation of a declaration or parameter (first one wins)."""
+    modifiers = _modifiers(node)
+    found: dict[str, Node] = {}
+    for child in modifiers.children if modifiers is not None else []:
+        if child.type in ("annotation", "marker_annotation"):
+            found.setdefault(_text(child.child_by_field_name("name")).rsplit(".", 1)[-1], child)
+    return found
+
+
+def annotation_values(annotation: Node) -> dict[str, list[Node]]:
+    """An annotation's arguments by key ("value" for the bare one and for `path`), arrays
+    flattened: `@GetMapping(path = {"/a", "/b"})` -> {"value": [<"/a">, <"/b">]}."""
+    holder = annotation.child_by_field_name("arguments")
+    found: dict[str, list[Node]] = {}
+    for child in holder.named_children if holder is not None else []:
+        key, value = "value", child
+        if child.type == "element_value_pair":
+            key, value = _text(child.child_by_field_name("key")), child.child_by_field_name("value")
+        values = (
+            value.named_children if value.type == "element_value_array_initializer" else [value]
+        )
+        found.setdefault("value" if key == "path" else key, []).extend(values)
+    return found
+
+
 def annotation_arguments(node: Node) -> dict[str, str]:
     """Simple name -> argument text (without parentheses, "" for a marker) of each annotation."""
     modifiers = _modifiers(node)
@@ -123,8 +149,8 @@ def _parameters(node: Node | None) -> list[tuple[str, str]]:
     return params
 
 
-def _source_with_javadoc(node: Node, source: bytes) -> str:
-    start = node.start_byte
+def javadoc(node: Node) -> Node | None:
+    """The Javadoc comment right above a declaration (None without one)."""
     doc = node.prev_sibling
     if (
         doc is not None
@@ -132,7 +158,13 @@ def _source_with_javadoc(node: Node, source: bytes) -> str:
         and _text(doc).startswith("/**")
         and node.start_point.row - doc.end_point.row <= 1
     ):
-        start = doc.start_byte
+        return doc
+    return None
+
+
+def _source_with_javadoc(node: Node, source: bytes) -> str:
+    doc = javadoc(node)
+    start = doc.start_byte if doc is not None else node.start_byte
     line_start = source.rfind(b"\n", 0, start) + 1
     prefix = source[line_start:start]
     # Keep the first line's indentation so dedent lines it up with the rest.

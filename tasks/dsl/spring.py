@@ -18,12 +18,19 @@ from tree_sitter import Node
 
 from tasks.dsl.api_cells import Operation, request_cell, response_cells
 from tasks.dsl.code_model import ClassUnit
-from tasks.dsl.java_units import JAVA_PARSER, annotations, type_text
+from tasks.dsl.java_units import (
+    JAVA_PARSER,
+    annotation_nodes,
+    annotation_values,
+    annotations,
+    type_text,
+)
 from tasks.dsl.restful import plural_noun
 from tasks.dsl.spring_bodies import Bodies, Outcome
 from tasks.dsl.spring_types import NO_BODY, SCALAR_TYPES, JavaTypes, JsonShape, split_generic
 
-_MAPPINGS = {
+# Request-mapping annotations -> their HTTP method ("": from `method = RequestMethod.X`).
+MAPPINGS = {
     "GetMapping": "GET",
     "PostMapping": "POST",
     "PutMapping": "PUT",
@@ -57,32 +64,8 @@ def _text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None and node.text else ""
 
 
-def _annotation_nodes(node: Node) -> dict[str, Node]:
-    modifiers = next((c for c in node.children if c.type == "modifiers"), None)
-    found = {}
-    for child in modifiers.children if modifiers is not None else []:
-        if child.type in ("annotation", "marker_annotation"):
-            found[_text(child.child_by_field_name("name")).rsplit(".", 1)[-1]] = child
-    return found
-
-
-def _arguments(annotation: Node) -> dict[str, list[Node]]:
-    """Annotation arguments by key ("value" for the bare one), arrays flattened."""
-    holder = annotation.child_by_field_name("arguments")
-    found: dict[str, list[Node]] = {}
-    for child in holder.named_children if holder is not None else []:
-        key, value = "value", child
-        if child.type == "element_value_pair":
-            key, value = _text(child.child_by_field_name("key")), child.child_by_field_name("value")
-        values = (
-            value.named_children if value.type == "element_value_array_initializer" else [value]
-        )
-        found.setdefault("value" if key == "path" else key, []).extend(values)
-    return found
-
-
 def _values(annotation: Node) -> list[str]:
-    return [_text(node) for node in _arguments(annotation).get("value", [])]
+    return [_text(node) for node in annotation_values(annotation).get("value", [])]
 
 
 def _strings(nodes: list[Node]) -> list[str]:
@@ -95,7 +78,8 @@ def _status(names: list[str]) -> int | None:
     return next((code for code in codes if code), None)
 
 
-def _join(base: str, path: str) -> str:
+def join_path(base: str, path: str) -> str:
+    """A class mapping and a method mapping as one path: `/news` + `{id}` -> `/news/{id}`."""
     joined = "/" + "/".join(part for part in f"{base}/{path}".split("/") if part)
     return re.sub(r"\{(\w+):[^{}]*\}", r"{\1}", joined)  # `{id:\d+}` -> `{id}`
 
@@ -176,11 +160,11 @@ def _field_annotations(node: Node) -> list[tuple[str, dict[str, Node]]]:
         holder = node.child_by_field_name("parameters")
         for parameter in holder.named_children if holder is not None else []:
             name = _text(parameter.child_by_field_name("name"))
-            found.append((name, _annotation_nodes(parameter)))
+            found.append((name, annotation_nodes(parameter)))
     body = node.child_by_field_name("body")
     for member in body.named_children if body is not None else []:
         if member.type == "field_declaration":
-            marks = _annotation_nodes(member)
+            marks = annotation_nodes(member)
             for declarator in member.children_by_field_name("declarator"):
                 found.append((_text(declarator.child_by_field_name("name")), marks))
     return found
@@ -225,15 +209,15 @@ class _Project:
         self.handlers: dict[str, tuple[int, str | None, set[str]]] = {}
 
     def _read_annotations(self, name: str, node: Node, shape: JsonShape) -> None:
-        marks = _annotation_nodes(node)
+        marks = annotation_nodes(node)
         if root := marks.get("JsonRootName"):
-            value = _strings(_arguments(root).get("value", []))
+            value = _strings(annotation_values(root).get("value", []))
             if value:
                 shape.root_names[name] = value[0]
-        if (serialize := marks.get("JsonSerialize")) and "using" in _arguments(serialize):
+        if (serialize := marks.get("JsonSerialize")) and "using" in annotation_values(serialize):
             shape.opaque.add(name)
         if status := marks.get("ResponseStatus"):
-            arguments = _arguments(status)
+            arguments = annotation_values(status)
             code = _status(
                 [_text(n) for n in arguments.get("value", []) + arguments.get("code", [])]
             )
@@ -243,7 +227,7 @@ class _Project:
             if "JsonIgnore" in field_marks:
                 shape.ignored.setdefault(name, set()).add(field_name)
             if prop := field_marks.get("JsonProperty"):
-                wire = _strings(_arguments(prop).get("value", []))
+                wire = _strings(annotation_values(prop).get("value", []))
                 if wire and wire[0]:
                     shape.renamed.setdefault(name, {})[field_name] = wire[0]
 
@@ -254,9 +238,9 @@ class _Project:
     def advice_status(self, asset_id: str, method: Node, outcomes: list[Outcome]) -> int:
         """The status an exception handler answers with: its @ResponseStatus, the status its
         return builds, else the first `HttpStatus.X` (or statically imported `X`) it names."""
-        found = _annotation_nodes(method)
+        found = annotation_nodes(method)
         if status := found.get("ResponseStatus"):
-            arguments = _arguments(status)
+            arguments = annotation_values(status)
             nodes = arguments.get("value", []) + arguments.get("code", [])
             if code := _status([_text(n) for n in nodes]):
                 return code
@@ -278,12 +262,12 @@ class _Project:
         }  # fmt: skip
         body = node.child_by_field_name("body")
         for method in (m for m in body.named_children if m.type == "method_declaration"):
-            found = _annotation_nodes(method)
+            found = annotation_nodes(method)
             name = _text(method.child_by_field_name("name"))
             if "ExceptionHandler" in found:
                 exceptions = [
                     _text(n.named_children[0]).rsplit(".", 1)[-1]
-                    for n in _arguments(found["ExceptionHandler"]).get("value", [])
+                    for n in annotation_values(found["ExceptionHandler"]).get("value", [])
                     if n.type == "class_literal"
                 ] or [  # without a value, the handler's exception parameters say what it handles
                     split_generic(kind)[0].rsplit(".", 1)[-1]
@@ -350,9 +334,9 @@ class _Project:
 
 def _mapping(method: Node) -> tuple[str, str] | None:
     """(HTTP method, path) of a handler method's mapping annotation, None when it has none."""
-    for name, verb in _MAPPINGS.items():
-        if annotation := _annotation_nodes(method).get(name):
-            arguments = _arguments(annotation)
+    for name, verb in MAPPINGS.items():
+        if annotation := annotation_nodes(method).get(name):
+            arguments = annotation_values(annotation)
             if not verb:
                 verbs = [_text(n).rsplit(".", 1)[-1] for n in arguments.get("method", [])]
                 verb = verbs[0] if verbs else "GET"
@@ -376,7 +360,7 @@ def _request(method: Node, project: _Project, near: str) -> tuple[str, bool]:
     for parameter in holder.named_children if holder is not None else []:
         if parameter.type != "formal_parameter":
             continue
-        found = _annotation_nodes(parameter)
+        found = annotation_nodes(parameter)
         kind = type_text(parameter.child_by_field_name("type"))
         name = _text(parameter.child_by_field_name("name"))
         if "RequestBody" in found:
@@ -390,7 +374,7 @@ def _request(method: Node, project: _Project, near: str) -> tuple[str, bool]:
             location = "query"  # Spring binds an unannotated simple parameter from the query
         if location is not None:
             arguments = (
-                _arguments(found[next(a for a in found if a in _LOCATIONS)]) if found else {}
+                annotation_values(found[next(a for a in found if a in _LOCATIONS)]) if found else {}
             )
             label = (_strings(arguments.get("value", []) + arguments.get("name", [])) or [name])[0]
             parts[location][label] = project.types.render(kind, near)
@@ -401,7 +385,7 @@ def _request(method: Node, project: _Project, near: str) -> tuple[str, bool]:
 
 
 def _annotated_status(method: Node) -> int | None:
-    if status := _annotation_nodes(method).get("ResponseStatus"):
+    if status := annotation_nodes(method).get("ResponseStatus"):
         return _status(_values(status)) or 200
     return None
 
@@ -483,7 +467,7 @@ def _operation(
     response, errors = response_cells(bodies)
     operation = Operation(
         section=_section(controller.name),
-        path=_join(base, path),
+        path=join_path(base, path),
         method=verb,
         description=_doc_sentence(method) or _words(name),
         request=request,
@@ -536,8 +520,8 @@ def controllers(
             continue
         project.types.used.clear()
         project.types.wrapped = False
-        mapping = _annotation_nodes(node).get("RequestMapping")
-        base = (_strings(_arguments(mapping).get("value", [])) or [""])[0] if mapping else ""
+        mapping = annotation_nodes(node).get("RequestMapping")
+        base = (_strings(annotation_values(mapping).get("value", [])) or [""])[0] if mapping else ""
         summary = _doc_sentence(node)
         controller = Controller(asset_id, unit.name, _section(unit.name), summary, [], {asset_id})
         for method in node.child_by_field_name("body").named_children:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
@@ -53,7 +53,6 @@ class TaskSpec:
     # answer's code (routes and smells), the answer's story, or the story in the input.
     standards: Standards = ""
     also_fed_by: str = ""  # what else feeds it, beyond its kinds (coverage messages)
-    extra: dict[str, str] = field(default_factory=dict)
 
     def language_of(self, answer: str) -> str:
         """The language `answer` is written in, as its validator expects it."""

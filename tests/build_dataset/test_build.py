@@ -89,8 +89,14 @@ def test_given_pipeline_files_when_the_step_runs_then_it_writes_datasets_rejects
     assert json.loads(json.dumps(train[0]))["instruction"]
 
 
-def test_given_the_samples_when_built_then_every_task_is_fed_and_no_group_is_cut(built):
+def test_given_the_samples_when_built_then_every_task_is_fed_and_only_a_spring_group_is_cut(
+    built,
+):
+    """The Spring records tie the payments service into one group: the only cut gives a Spring
+    task its eval records; every other task's split is whole groups."""
     records, rejects, info = built
     assert info.warnings == []
-    assert not rejects["reason"].str.startswith("split_cut").any()  # the shipped split as it was
-    assert not records["group"].str.contains(">").any()
+    cut = rejects.loc[rejects["reason"].str.startswith("split_cut"), "reason"]
+    spring = r"so that implementation_(spring_controller|spring_service|controller_test) has eval"
+    assert len(cut) and cut.str.contains(spring).all()
+    assert records.loc[records["group"].str.contains(">"), "asset_id"].str.contains("/web/").all()

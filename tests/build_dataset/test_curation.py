@@ -36,8 +36,14 @@ def test_the_seeds_createpost_controller_never_becomes_an_answer_and_its_rewrite
     assert api["reason"].str.contains("verb-in-path: segment 'createPost'").any()
     rewrite = records[(records["asset_id"] == REWRITE) & (records["task"] == "design_restful_api")]
     assert len(rewrite) == 6 and rewrite["output"].str.contains("/news-posts").all()
+    # Nor does the controller itself become an implementation_spring_controller answer.
+    code = legacy[legacy["task"] == "implementation_spring_controller"]
+    assert len(code) == len(LEGACY_PATHS) and code["reason"].str.startswith("non_restful: ").all()
+    assert (
+        (records["asset_id"] == REWRITE) & (records["task"] == "implementation_spring_controller")
+    ).any()
     card = dataset_card(records, rejects, info)
-    assert f"{len(api)} rejected as non_restful" in card
+    assert f"{len(api) + len(code)} rejected as non_restful" in card
     assert (records["task"] == "implement_method").any()
 
 

@@ -1,0 +1,36 @@
+"""implementation_spring_service: a Spring `@Service` method from the service's interface and
+the Spring Data repositories it uses."""
+
+from __future__ import annotations
+
+from tasks.dsl import spring_code
+from tasks.task_specs import TaskSpec
+from tasks.task_specs._scores import syntax_scores
+
+INSTRUCTIONS = {
+    "implementation_spring_service": {
+        "en": (
+            "Implement the Spring service {name} for the following interface and repositories",
+            "Write the Spring @Service {name}: implement the interface below with the "
+            "repositories given, injected through its constructor.",
+            "Implement this service interface as the Spring service {name}.",
+        ),
+        "zh": (
+            "根据以下接口和仓库实现 Spring 服务 {name}",
+            "编写 Spring @Service {name}：用给定的仓库（构造器注入）实现下面的接口。",
+        ),
+    },
+}
+
+SPEC = TaskSpec(
+    name="implementation_spring_service",
+    validate=spring_code.validate_service,
+    primary_metric="format_valid",
+    builders=("tasks.build_dataset.from_spring:spring_services",),
+    instructions=INSTRUCTIONS,
+    asset_kinds=("source",),
+    answer_language="java",
+    scores=syntax_scores,
+    standards="code",
+    also_fed_by="Spring @Service classes with the repositories they use",
+)
