@@ -177,7 +177,7 @@ def _public_methods(item: _Type) -> list[Node]:
     return [
         method
         for method in item.members("method_declaration")
-        if not {"static", "private"} & (words := _modifiers(method))
+        if not {"static", "private"} & (words := spring_code.modifier_words(method))
         and (is_interface or "public" in words)
     ]
 
@@ -380,7 +380,7 @@ def _helpers(item: _Type, method: Node) -> list[Node]:
     others = [
         m
         for m in item.members("method_declaration")
-        if m != method and "public" not in _modifiers(m)
+        if m != method and "public" not in spring_code.modifier_words(m)
     ]
     found: list[Node] = []
     text = _text(method)
@@ -395,11 +395,6 @@ def _helpers(item: _Type, method: Node) -> list[Node]:
                 text += "\n" + _text(other)
                 grew = True
     return found
-
-
-def _modifiers(node: Node) -> set[str]:
-    holder = next((c for c in node.children if c.type == "modifiers"), None)
-    return {_text(c) for c in holder.children} if holder is not None else set()
 
 
 def spring_services(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
@@ -418,8 +413,8 @@ def spring_services(parsed: ParsedAssets, step: BuildDatasetParams) -> Built:
         methods = [
             m
             for m in item.members("method_declaration")
-            if {"public"} <= _modifiers(m)
-            and "static" not in _modifiers(m)
+            if {"public"} <= spring_code.modifier_words(m)
+            and "static" not in spring_code.modifier_words(m)
             and m.child_by_field_name("body")
         ]
         if not methods:

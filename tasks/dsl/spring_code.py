@@ -294,7 +294,8 @@ def validate_controller(output: str, language: str, method: str | None = None) -
     return problems
 
 
-def _words(node: Node) -> set[str]:
+def modifier_words(node: Node) -> set[str]:
+    """The modifiers of a declaration as written: `public`, `static`, annotations."""
     modifiers = next((child for child in node.children if child.type == "modifiers"), None)
     return {_text(child) for child in modifiers.children} if modifiers is not None else set()
 
@@ -316,9 +317,7 @@ def validate_service(output: str, language: str, method: str | None = None) -> l
         message = f"class '{name}' is annotated {marks}: a service handles no requests"
         problems.append(Problem(_line(service), message))
     methods = _members(service, "method_declaration")
-    public = [
-        m for m in methods if "public" in _words(m) and m.child_by_field_name("body") is not None
-    ]
+    public = [m for m in methods if "public" in modifier_words(m) and m.child_by_field_name("body")]
     if not public:
         problems.append(Problem(_line(service), f"class '{name}' has no public method with a body"))
     for node in methods:
