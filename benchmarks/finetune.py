@@ -68,7 +68,7 @@ def run_trainer(params, records: list[dict]) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
 
     from tasks.base_model import resolve
-    from tasks.finetune.data import IGNORE_INDEX, encode
+    from tasks.record_encoding import IGNORE_INDEX, encode
 
     settings = params.finetune
     model_dir = resolve(params.base_model)

@@ -20,18 +20,22 @@ expectation, task and threshold it missed).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import os
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
-from flows.stages import StageFailed, reproduce
+from flows.stages import (
+    StageFailed,
+    command_env,
+    last_error,
+    reproduce,
+    run_logged,
+    stages_up_to,
+)
 from tasks.params import DEFAULT_PARAMS, Params, ParamsError, load_params
 
 TARGET = "gate_dataset"
@@ -42,21 +46,6 @@ class DatasetRunFailed(RuntimeError):
     """A check before the stages, or a stage, failed; the message says what and how to fix it."""
 
 
-def stages_up_to(repo: Path, target: str = TARGET) -> list[str]:
-    """The stages `target` depends on, and itself, in DVC's DAG order (params.yaml's sources)."""
-    import networkx as nx
-    from dvc.repo import Repo
-
-    from flows.stages import _dag_order
-
-    with contextlib.chdir(repo), Repo(".") as dvc_repo:
-        index = dvc_repo.index
-        by_name = {stage.addressing: stage for stage in index.stages}
-        # edges point from a stage to the stages it depends on
-        needed = {by_name[target], *nx.descendants(index.graph, by_name[target])}
-        return [name for name in _dag_order(index) if by_name[name] in needed]
-
-
 def direct_commands(repo: Path, params: Params, params_file: Path) -> list[tuple[str, list[str]]]:
     """(stage, argv) for each stage up to the target, scan_source once per source in `params`.
 
@@ -64,7 +53,7 @@ def direct_commands(repo: Path, params: Params, params_file: Path) -> list[tuple
     """
     definitions = yaml.safe_load((repo / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     commands: list[tuple[str, list[str]]] = []
-    for stage in stages_up_to(repo):
+    for stage in stages_up_to(repo, TARGET):
         name = stage.split("@")[0]
         if name == SCAN:
             if any(done.startswith(f"{SCAN}@") for done, _ in commands):
@@ -127,22 +116,19 @@ def _printer() -> logging.Logger:
 
 def run_direct(repo: Path, commands: list[tuple[str, list[str]]], rerun: str) -> None:
     """Run each stage's command in the repository root; stop at the first that fails."""
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    logger = _printer()
     for stage, argv in commands:
         print(f"stage {stage}: {shlex.join(['python', *argv[1:]])}", flush=True)
-        code = subprocess.run(argv, cwd=repo, env=env).returncode
+        code, lines = run_logged(argv, repo, command_env(), logger)
         if code != 0:
-            raise DatasetRunFailed(
-                f"stage {stage} failed (exit {code}): see its message above; fix it and rerun "
-                f"`{rerun}`"
-            )
+            raise DatasetRunFailed(f"stage {stage} failed (exit {code}): {last_error(lines)}\n"
+                                   f"fix it and rerun `{rerun}`")  # fmt: skip
 
 
 def run_dvc(repo: Path, rerun: str) -> None:
     """Reproduce each stage up to the target through DVC, in DAG order."""
     logger = _printer()
-    for stage in stages_up_to(repo):
+    for stage in stages_up_to(repo, TARGET):
         print(f"stage {stage}: dvc repro --single-item {stage}", flush=True)
         try:
             reproduce(repo, stage, logger)

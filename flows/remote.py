@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tasks  # noqa: F401 - sets the offline / no-telemetry environment first
-from flows.stages import dvc_command
+from flows.stages import dvc_command, run_logged
 from tasks.params import RemoteParams, load_params, step_parser
 
 _EXPERIMENT_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # a safe git ref component
@@ -61,16 +61,12 @@ def configure(repo_dir: str | Path, remote: RemoteParams) -> bool:
 
 def run_dvc(repo_dir: str | Path, args: Sequence[str], logger: logging.Logger | None = None) -> str:
     """Run a dvc command in `repo_dir`, logging its output; return the output."""
-    logger = logger or logging.getLogger(__name__)
     argv, env = dvc_command(*args)
-    result = subprocess.run(argv, cwd=repo_dir, env=env, capture_output=True, text=True)
-    output = (result.stdout + result.stderr).strip()
-    for line in output.splitlines():
-        logger.info(line)
-    if result.returncode != 0:
-        tail = "\n".join(output.splitlines()[-40:])
+    code, lines = run_logged(argv, repo_dir, env, logger or logging.getLogger(__name__))
+    if code != 0:
+        tail = "\n".join(lines[-40:])
         raise RemoteError(f"`dvc {' '.join(args)}` failed in {repo_dir}:\n{tail}")
-    return output
+    return "\n".join(lines)
 
 
 def push(

@@ -41,6 +41,19 @@ def pipeline_stages(repo_dir: str | Path) -> list[str]:
         return _dag_order(repo.index)
 
 
+def stages_up_to(repo_dir: str | Path, target: str) -> list[str]:
+    """The stages `target` depends on, and itself, in the DAG order of `pipeline_stages`."""
+    import networkx as nx
+    from dvc.repo import Repo
+
+    with contextlib.chdir(repo_dir), Repo(".") as repo:
+        index = repo.index
+        by_name = {stage.addressing: stage for stage in index.stages}
+        # edges point from a stage to the stages it depends on
+        needed = {by_name[target], *nx.descendants(index.graph, by_name[target])}
+        return [name for name in _dag_order(index) if by_name[name] in needed]
+
+
 def stage_is_current(repo_dir: str | Path, stage: str) -> bool:
     """True when DVC sees no change in the stage's deps, params, outs or command."""
     from dvc.repo import Repo
@@ -93,40 +106,48 @@ def network_stages(params: Params) -> set[str]:
     return stages
 
 
+def command_env() -> dict[str, str]:
+    """The environment every stage command and dvc call runs in: this interpreter's bin first on
+    PATH (workers may not have the venv on PATH; stages run `python`), output unbuffered."""
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def dvc_command(*args: str) -> tuple[list[str], dict[str, str]]:
     """The argv and environment of a dvc command, for every flow: the dvc next to this
-    interpreter, and its bin first on PATH (workers may not have the venv on PATH; stages run
-    `python`), output unbuffered."""
+    interpreter (else `python -m dvc`), in `command_env()`."""
     exe = Path(sys.executable).with_name("dvc")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "dvc"]
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
-    env["PATH"] = str(exe.parent) + os.pathsep + env.get("PATH", "")
-    return [*command, *args], env
+    return [*command, *args], command_env()
+
+
+def run_logged(
+    argv: list[str], repo_dir: str | Path, env: dict[str, str], logger: logging.Logger
+) -> tuple[int, list[str]]:
+    """The one way the flows run a command: in `repo_dir`, stdout and stderr streamed line by
+    line to `logger` (DVC's per-stage git hint left out); the exit code and the lines logged."""
+    process = subprocess.Popen(
+        argv, cwd=repo_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip()
+        if line and not _git_hint(line):
+            logger.info(line)
+            lines.append(line)
+    return process.wait(), lines
 
 
 def reproduce(
     repo_dir: str | Path, stage: str, logger: logging.Logger | None = None, force: bool = False
 ) -> None:
     """`dvc repro --single-item [--force] <stage>`, its output streamed line by line to `logger`."""
-    logger = logger or logging.getLogger(__name__)
     argv, env = dvc_command("repro", "--single-item", *(["--force"] if force else []), stage)
-    process = subprocess.Popen(
-        argv,
-        cwd=repo_dir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    tail: list[str] = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        line = line.rstrip()
-        if line and not _git_hint(line):
-            logger.info(line)
-            tail = (tail + [line])[-40:]
-    if process.wait() != 0:
-        raise StageFailed(f"stage {stage} failed: {_last_error(tail)}")
+    code, lines = run_logged(argv, repo_dir, env, logger or logging.getLogger(__name__))
+    if code != 0:
+        raise StageFailed(f"stage {stage} failed: {last_error(lines)}")
 
 
 # DVC's advice after every stage that changed something ("To track the changes with git, run:
@@ -145,11 +166,12 @@ TRACK_HINT = (
 )
 
 
-def _last_error(tail: list[str]) -> str:
+def last_error(lines: list[str]) -> str:
     """What failed, in one line: DVC's own error when DVC failed (a missing dep, a bad
     dvc.yaml), else the command's last line before DVC's "failed to run" (its message, or the
     exception line of a traceback). The whole output was logged line by line already, so the
     failure repeats only this, never the traceback."""
+    tail = lines[-40:]
     errors = [i for i, line in enumerate(tail) if line.startswith("ERROR:")]
     if errors and "failed to run:" not in tail[errors[-1]]:
         return tail[errors[-1]].removeprefix("ERROR:").strip()

@@ -25,7 +25,14 @@ import pandas as pd
 
 from tasks.io import write_json
 from tasks.offline_pages import offline_data_docs
-from tasks.params import Params, ParamsError, load_params, step_parser
+from tasks.params import (
+    Params,
+    ParamsError,
+    gate_docs_dir,
+    gate_report_path,
+    load_params,
+    step_parser,
+)
 from tasks.prerequisites import missing_message
 
 GATE_BUILDERS = {
@@ -130,7 +137,7 @@ def validate_frame(
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     suite_json = json.loads(Path(suite_path).read_text(encoding="utf-8"))
-    docs_dir = (report_dir / gate / "data_docs").resolve()
+    docs_dir = gate_docs_dir(report_dir, gate).resolve()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     context.add_data_docs_site(
@@ -183,10 +190,27 @@ def validate_frame(
         evaluated=len(results),
         failures=failures,
         # as given (relative to the repository in params.yaml): no checkout path in a DVC output
-        data_docs=str(Path(report_dir) / gate / "data_docs" / "index.html"),
+        data_docs=str(gate_docs_dir(report_dir, gate) / "index.html"),
     )
-    write_json(report_dir / f"{gate}.json", asdict(result))  # GateParams.report_path
+    write_json(gate_report_path(report_dir, gate), asdict(result))
     return result
+
+
+def gate_table(result: dict) -> list[dict]:
+    """One row per failed expectation of a gate result, or one row saying all were met."""
+    rows = [
+        {
+            "expectation": failure["expectation"],
+            "column": failure["column"],
+            "offending rows": failure["unexpected_count"],
+            "observed": str(failure["observed"]),
+            # the step's own account: which task, how many records, which threshold
+            "what is wrong": "; ".join(failure.get("details", [])),
+        }
+        for failure in result["failures"]
+    ]
+    met = {"expectation": "all", "column": "", "offending rows": 0, "observed": "met"}
+    return rows or [met | {"what is wrong": ""}]
 
 
 def run_gate(gate: str, params: Params) -> GateResult:

@@ -35,7 +35,7 @@ def answer_losses(model: Any, examples: list[Any], pad_id: int, batch_size: int)
 
     Examples go through in length order (little padding), and the vocabulary projection runs
     only at the positions that predict answer tokens, as in training."""
-    from tasks.finetune.data import IGNORE_INDEX, collate
+    from tasks.record_encoding import IGNORE_INDEX, collate
 
     losses = [0.0] * len(examples)
     order = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))

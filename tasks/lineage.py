@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tasks.finetune.init import TRAINER_STATE
+from tasks.init_pointer import TRAINER_STATE
 from tasks.io import read_json, read_jsonl, read_parquet
 from tasks.params import Params, load_params
 from tasks.registry import MANIFEST, VERSIONS

@@ -255,9 +255,20 @@ class GateParams(Section):
     max_output_chars: int
 
     def report_path(self, gate: str) -> Path:
-        """Where a gate's JSON result is (report_dir/<gate>.json); the stage's name
-        (`gate_<gate>`) does as well as the gate's."""
-        return Path(self.report_dir) / f"{gate.removeprefix('gate_')}.json"
+        """Where a gate's JSON result is (`gate_report_path`)."""
+        return gate_report_path(self.report_dir, gate)
+
+
+def gate_report_path(report_dir: str | Path, gate: str) -> Path:
+    """Where a gate's JSON result is, for the gate that writes it and everyone who reads it:
+    report_dir/<gate>.json; the stage's name (`gate_<gate>`) does as well as the gate's. Its Data
+    Docs are beside it, in report_dir/<gate>/data_docs/."""
+    return Path(report_dir) / f"{gate.removeprefix('gate_')}.json"
+
+
+def gate_docs_dir(report_dir: str | Path, gate: str) -> Path:
+    """The gate's Data Docs site (`gate_report_path`)."""
+    return Path(report_dir) / gate.removeprefix("gate_") / "data_docs"
 
 
 class LoraParams(Section):
@@ -298,7 +309,7 @@ class FinetuneParams(Section):
     max_seq_len: int
     seed: int
     # base: fresh LoRA weights on the base model; promoted: continue from the registry's
-    # promoted adapter on the new records plus a replay share (tasks/finetune/init.py).
+    # promoted adapter on the new records plus a replay share (tasks/init_pointer.py, tasks/finetune/init.py).
     init: Literal["base", "promoted"] = "base"
     init_pointer: str = "models/init.json"  # the adapter a round starts from: a finetune dep
     replay: ReplayParams = Field(default_factory=ReplayParams)

@@ -49,7 +49,6 @@ NARROWER_ON_PURPOSE: dict[str, dict[str, str]] = {
         # plumbing: shapes no answer (the params themselves are declared)
         "tasks/__init__.py": "offline / no-telemetry environment defaults",
         "tasks/evaluate/__init__.py": "a package docstring",
-        "tasks/finetune/__init__.py": "a package docstring",
         "tasks/io.py": "atomic reads and writes",
         "tasks/progress.py": "progress lines",
         "tasks/params.py": "params.yaml parsing",
@@ -201,7 +200,7 @@ def code_deps(stage: dict) -> list[str]:
 
 
 def test_the_closure_follows_lazy_imports_and_the_gate_builders():
-    assert "tasks/finetune/data.py" in closure("python -m tasks.generation")  # inside a function
+    assert "tasks/record_encoding.py" in closure("python -m tasks.generation")  # inside a function
     gate = closure("python -m tasks.gates dataset")
     assert {"tasks/__init__.py", "tasks/build_dataset/gate.py"} <= gate
     assert "tasks/identify_assets/gate.py" not in gate

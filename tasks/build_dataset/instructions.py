@@ -14,13 +14,11 @@ from __future__ import annotations
 import hashlib
 
 from tasks.build_dataset.candidates import Candidate
-from tasks.task_specs import specs
+from tasks.task_specs import instruction_wordings
 from tasks.text import language_of
 
 # Every task's wordings, from its spec (tasks/task_specs): {kind: {language: wordings}}.
-INSTRUCTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    kind: wordings for task in specs().values() for kind, wordings in task.instructions.items()
-}
+INSTRUCTIONS = instruction_wordings()
 
 
 def _fraction(*parts: object) -> float:
@@ -38,15 +36,6 @@ def instruction(kind: str, language: str, key: str, seed: int, **fields: str) ->
     wordings = INSTRUCTIONS[kind].get(language) or INSTRUCTIONS[kind]["en"]
     index = int(_fraction(seed, kind, key) * len(wordings))
     return wordings[index].format(**fields)
-
-
-def all_instructions() -> dict[str, list[str]]:
-    """Every wording, keyed `<kind>.<language>` (canonical first; exported with the bundle)."""
-    return {
-        f"{kind}.{language}": list(wordings)
-        for kind, by_language in INSTRUCTIONS.items()
-        for language, wordings in by_language.items()
-    }
 
 
 def assign(candidates: list[Candidate], seed: int, zh_share: float) -> None:

@@ -8,6 +8,8 @@ from tasks.evaluate.compare import IMPROVED, REGRESSED, TIE, Comparison, describ
 from tasks.io import atomic_path
 from tasks.params import GateThresholds
 
+MODELS = ("base", "tuned", "promoted")  # the models a metrics file may score
+
 
 def promotion_decision(
     against_base: dict[str, Comparison],
@@ -144,3 +146,34 @@ def write_report(path: str, markdown: str) -> None:
     """Write the report atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(markdown, encoding="utf-8")
+
+
+def metrics_table(metrics: dict) -> list[dict]:
+    """Per task: n, primary metric for base, tuned and (when there is one) promoted, tuned - base
+    with its interval and verdict, and answer loss."""
+    models = [m for m in MODELS if m in metrics]
+    against_base = metrics.get("comparisons", {}).get("base", {})
+    rows = []
+    for task, tuned in metrics["tuned"].items():
+        row = {"task": task, "metric": tuned.get("primary_metric", "mean primary")}
+        if task in against_base:
+            c = against_base[task]
+            row |= {
+                "n": c["n"],
+                "tuned - base": c["delta"],
+                "interval": f"{c['low']:+.2f}..{c['high']:+.2f}",
+                "verdict": c["verdict"],
+            }
+        for model in models:
+            scores = metrics[model][task]
+            row[model] = round(scores.get("primary", scores.get("format_valid", 0.0)), 4)
+            row[f"{model} answer loss"] = round(scores.get("answer_loss", 0.0), 4)
+        rows.append(row)
+    return rows
+
+
+def promotion_markdown(decision: dict) -> str:
+    """The promotion decision and every reason behind it."""
+    verdict = "promoted" if decision["promoted"] else "NOT promoted"
+    reasons = "\n".join(f"- {reason}" for reason in decision["reasons"])
+    return f"# Promotion: {verdict}\n\n{reasons}\n\nEval set: `{decision.get('eval_set', '?')}`\n"

@@ -19,13 +19,13 @@ from tasks.evaluate.execution import EXECUTABLE_TASKS, Project, execute, find_pr
 from tasks.evaluate.regurgitation import regurgitation, sample_records
 from tasks.evaluate.sandbox import Limits
 from tasks.evaluate.score import score_record
-from tasks.finetune.data import encode
 from tasks.formats import validate_output
 from tasks.generation import answer_losses, generate, resample_invalid, sample_completions
 from tasks.io import read_jsonl, read_parquet
 from tasks.params import Params
 from tasks.progress import Progress
 from tasks.prompting import build_messages, render_prompt
+from tasks.record_encoding import encode
 
 
 @dataclass

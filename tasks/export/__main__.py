@@ -13,16 +13,16 @@ import shutil
 from pathlib import Path
 
 from tasks.base_model import resolve
-from tasks.build_dataset.instructions import all_instructions
 from tasks.export.bundle_recipes import MODELFILE, engine_recipes, modelfile
 from tasks.export.card import model_card
 from tasks.export.figures import write_figures
 from tasks.export.ide import autodev_config, continue_yaml, ide_readme
 from tasks.export.merge import save_merged
-from tasks.finetune.init import TRAINER_STATE, write_pointer
+from tasks.init_pointer import TRAINER_STATE, write_pointer
 from tasks.io import apply_umask, read_json, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 from tasks.registry import MANIFEST, publish
+from tasks.task_specs import all_instructions
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
                    "special_tokens_map.json")  # fmt: skip

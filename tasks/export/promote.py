@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tasks.finetune.init import write_pointer
+from tasks.init_pointer import write_pointer
 from tasks.io import read_json, write_json
 from tasks.params import load_params
 from tasks.registry import MANIFEST, PROMOTED, VERSIONS, bundle_problems, promotion_pointer

@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from tasks import init_pointer
 from tasks.base_model import resolve
 from tasks.finetune import init
 from tasks.finetune.checkpoint import run_key
@@ -60,12 +61,12 @@ def data_lineage(
     }
 
 
-def keep_promoted(params: Params, adapter: init.InitAdapter) -> None:
+def keep_promoted(params: Params, adapter: init_pointer.InitAdapter) -> None:
     """Nothing new since the promoted version: its adapter and trainer_state become this round's
     outputs unchanged (so evaluate and export see the same files and need not run again)."""
     step = params.finetune
     if adapter.trainer_state is None:
-        raise SystemExit(f"promoted bundle {adapter.bundle} has no {init.TRAINER_STATE}")
+        raise SystemExit(f"promoted bundle {adapter.bundle} has no {init_pointer.TRAINER_STATE}")
     shutil.rmtree(step.adapter_dir, ignore_errors=True)
     shutil.copytree(adapter.adapter_dir, step.adapter_dir)
     write_json(step.trainer_state, adapter.trainer_state)
@@ -88,9 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     step = params.finetune
     model_dir = resolve(params.base_model)
     split = read_jsonl(params.build_dataset.train)
-    adapter, note = init.resolve(params)
+    adapter, note = init_pointer.resolve(params)
     # What this round read: the stage's dep (recorded after the run) names it.
-    init.write_pointer(params, init.pointer(step, adapter, note))
+    init_pointer.write_pointer(params, init_pointer.pointer(step, adapter, note))
     if note:
         print(note, flush=True)
     records, selection = split, None

@@ -14,17 +14,11 @@ from typing import Any
 import torch
 
 from tasks.finetune import checkpoint
-from tasks.finetune.data import (
-    IGNORE_INDEX,
-    Example,
-    collate,
-    collate_packed,
-    encode,
-    length_grouped_batches,
-    task_balanced_batches,
-)
-from tasks.finetune.init import InitAdapter, load_adapter_weights, tensors_sha256
+from tasks.finetune.data import collate_packed, length_grouped_batches, task_balanced_batches
+from tasks.finetune.init import load_adapter_weights, tensors_sha256
+from tasks.init_pointer import InitAdapter
 from tasks.params import FinetuneParams
+from tasks.record_encoding import IGNORE_INDEX, Example, collate, encode
 
 
 @dataclass

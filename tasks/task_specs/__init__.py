@@ -90,3 +90,19 @@ def task_names() -> tuple[str, ...]:
 def unknown_tasks(names: list[str]) -> list[str]:
     """The names that are no registered task."""
     return sorted(set(names) - set(specs()))
+
+
+def instruction_wordings() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Every task's wordings, from its spec: {kind: {language: wordings}} (canonical first)."""
+    return {
+        kind: wordings for task in specs().values() for kind, wordings in task.instructions.items()
+    }
+
+
+def all_instructions() -> dict[str, list[str]]:
+    """Every wording, keyed `<kind>.<language>` (canonical first; exported with the bundle)."""
+    return {
+        f"{kind}.{language}": list(wordings)
+        for kind, by_language in instruction_wordings().items()
+        for language, wordings in by_language.items()
+    }

@@ -7,12 +7,12 @@ from collections import Counter
 from tasks.build_dataset.candidates import Candidate
 from tasks.build_dataset.instructions import (
     INSTRUCTIONS,
-    all_instructions,
     assign,
     instruction,
     instruction_language,
 )
 from tasks.formats import TASKS
+from tasks.task_specs import all_instructions
 
 
 def test_the_seeds_wordings_are_the_canonical_english_ones():

@@ -13,6 +13,7 @@ import pytest
 
 from tasks.finetune import init
 from tasks.finetune.checkpoint import run_key
+from tasks.init_pointer import TRAINER_STATE
 from tasks.io import read_json, sha256_file, write_json, write_jsonl
 from tests.export.workspace import metrics
 from tests.support import merged, tiny_overrides, write_params
@@ -117,7 +118,7 @@ def test_a_base_round_is_unchanged_and_records_where_it_started(promoted_round, 
     assert data["new_records"] == 8 and data["replayed_records"] == 0
     # The bundle carries the round's trainer_state and the manifest its start.
     bundle = root / "registry/versions" / manifest["version"]
-    assert read_json(bundle / init.TRAINER_STATE) == state
+    assert read_json(bundle / TRAINER_STATE) == state
     assert manifest["init"] == {"from": "base", "requested": "base"}
     assert "Started from: the base model" in (bundle / "MODEL_CARD.md").read_text()
 

@@ -1,15 +1,9 @@
 from collections import Counter
 
-from tasks.finetune.data import (
-    IGNORE_INDEX,
-    Example,
-    collate,
-    encode,
-    length_grouped_batches,
-    task_balanced_batches,
-)
+from tasks.finetune.data import length_grouped_batches, task_balanced_batches
 from tasks.finetune.train import train
 from tasks.io import sha256_file
+from tasks.record_encoding import IGNORE_INDEX, Example, collate, encode
 
 RECORDS = [
     {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flows.artifacts import bundle_markdown, gate_table, metrics_table, promotion_markdown
+from tasks.evaluate.report import metrics_table, promotion_markdown
+from tasks.export.report import bundle_markdown
+from tasks.gates import gate_table
 
 METRICS = {
     "base": {

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from flows.stages import (
-    _last_error,
+    last_error,
     network_stages,
     pipeline_plan,
     pipeline_stages,
@@ -80,9 +80,9 @@ def test_given_a_failed_stage_then_its_error_is_one_line_never_the_traceback_aga
         "ValueError: bad source",
         "ERROR: failed to reproduce 'base_model': failed to run: python -m tasks.base_model",
     ]
-    assert _last_error(crashed) == "ValueError: bad source"
+    assert last_error(crashed) == "ValueError: bad source"
     dvc = ["ERROR: failed to reproduce 'finetune': missing data 'source': models/base_model.json"]
     assert (
-        _last_error(dvc)
+        last_error(dvc)
         == "failed to reproduce 'finetune': missing data 'source': models/base_model.json"
     )
