@@ -106,3 +106,46 @@ def all_instructions() -> dict[str, list[str]]:
         for kind, by_language in instruction_wordings().items()
         for language, wordings in by_language.items()
     }
+
+
+def answer_only(check: Callable[[str], list[Problem]]) -> Validator:
+    """A validator of the answer alone (no code language, no method name)."""
+    return lambda output, _language, _method: check(output)
+
+
+def code_task(
+    name: str,
+    validate: Validator,
+    builder: str,
+    instructions: dict[str, dict[str, tuple[str, ...]]],
+    executable: bool = False,
+    **fields: object,
+) -> TaskSpec:
+    """A task whose answers are code: curated by the code standards (routes, smells) and scored
+    for syntax. Java from Java sources, format validity the primary metric; `executable`: code
+    in the assets' languages that runs against the project's tests (pass@1 when it can, else
+    syntax validity). `fields` override any of these."""
+    from tasks.dsl.code_units import detect_language
+    from tasks.task_specs._scores import syntax_scores
+
+    defaults: dict = {
+        "primary_metric": "format_valid",
+        "asset_kinds": ("source",),
+        "answer_language": "java",
+        "scores": syntax_scores,
+        "standards": "code",
+    }
+    if executable:
+        defaults |= {
+            "primary_metric": "syntax_valid",
+            "answer_language": detect_language,
+            "executable": True,
+            "multi_language": True,
+        }
+    return TaskSpec(
+        name=name,
+        validate=validate,
+        builders=(builder,),
+        instructions=instructions,
+        **(defaults | fields),  # type: ignore[arg-type]
+    )

@@ -4,7 +4,7 @@ Given / When / Then criteria) for a topic."""
 from __future__ import annotations
 
 from tasks.dsl import user_story
-from tasks.task_specs import TaskSpec
+from tasks.task_specs import TaskSpec, answer_only
 from tasks.task_specs._scores import story_scores
 from tasks.text import language_of
 
@@ -28,7 +28,7 @@ INSTRUCTIONS = {
 
 SPEC = TaskSpec(
     name="create_agile_user_story",
-    validate=lambda output, _language, _method: user_story.validate(output),
+    validate=answer_only(user_story.validate),
     primary_metric="format_valid",
     builders=("tasks.build_dataset.assets:story_records",),
     instructions=INSTRUCTIONS,

@@ -4,7 +4,7 @@ summaries), of an API's bodies, or of a hand-written diagram's class list."""
 from __future__ import annotations
 
 from tasks.dsl import plantuml
-from tasks.task_specs import TaskSpec
+from tasks.task_specs import TaskSpec, answer_only
 
 INSTRUCTIONS = {
     "design_plantuml_datastructure": {
@@ -36,7 +36,7 @@ INSTRUCTIONS = {
 
 SPEC = TaskSpec(
     name="design_plantuml_datastructure",
-    validate=lambda output, _language, _method: plantuml.validate(output),
+    validate=answer_only(plantuml.validate),
     primary_metric="format_valid",
     builders=(
         "tasks.build_dataset.assets:api_records",

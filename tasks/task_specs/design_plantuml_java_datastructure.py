@@ -4,7 +4,7 @@ code (the seeds' name for it; design_plantuml_datastructure reads class summarie
 from __future__ import annotations
 
 from tasks.dsl import plantuml
-from tasks.task_specs import TaskSpec
+from tasks.task_specs import TaskSpec, answer_only
 
 INSTRUCTIONS = {
     "design_plantuml_java_datastructure": {
@@ -24,7 +24,7 @@ INSTRUCTIONS = {
 
 SPEC = TaskSpec(
     name="design_plantuml_java_datastructure",
-    validate=lambda output, _language, _method: plantuml.validate(output),
+    validate=answer_only(plantuml.validate),
     primary_metric="format_valid",
     builders=("tasks.build_dataset.from_spring:java_class_diagrams",),
     instructions=INSTRUCTIONS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tasks.dsl import api_table
 from tasks.dsl.api_cells import HEADER
-from tasks.task_specs import TaskSpec
+from tasks.task_specs import TaskSpec, answer_only
 from tasks.task_specs._scores import api_table_scores
 
 INSTRUCTIONS = {
@@ -43,7 +43,7 @@ INSTRUCTIONS = {
 
 SPEC = TaskSpec(
     name="design_restful_api",
-    validate=lambda output, _language, _method: api_table.validate(output),
+    validate=answer_only(api_table.validate),
     primary_metric="cell_valid",
     builders=("tasks.build_dataset.assets:api_records",),
     instructions=INSTRUCTIONS,

@@ -4,8 +4,7 @@ JavaScript); Python answers run against the project's tests."""
 from __future__ import annotations
 
 from tasks.dsl import code_units
-from tasks.task_specs import TaskSpec
-from tasks.task_specs._scores import syntax_scores
+from tasks.task_specs import code_task
 
 INSTRUCTIONS = {
     "implement_method": {
@@ -23,16 +22,10 @@ INSTRUCTIONS = {
     },
 }
 
-SPEC = TaskSpec(
-    name="implement_method",
-    validate=code_units.validate_method,
-    primary_metric="syntax_valid",
-    builders=("tasks.build_dataset.assets:source_records",),
-    instructions=INSTRUCTIONS,
-    asset_kinds=("source",),
-    answer_language=code_units.detect_language,
+SPEC = code_task(
+    "implement_method",
+    code_units.validate_method,
+    "tasks.build_dataset.assets:source_records",
+    INSTRUCTIONS,
     executable=True,
-    multi_language=True,
-    scores=syntax_scores,
-    standards="code",
 )

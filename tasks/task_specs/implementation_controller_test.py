@@ -4,8 +4,7 @@ project's own `@WebMvcTest` tests, matched to the endpoint they request)."""
 from __future__ import annotations
 
 from tasks.dsl import spring_code
-from tasks.task_specs import TaskSpec
-from tasks.task_specs._scores import syntax_scores
+from tasks.task_specs import code_task
 
 INSTRUCTIONS = {
     "implementation_controller_test": {
@@ -22,15 +21,11 @@ INSTRUCTIONS = {
     },
 }
 
-SPEC = TaskSpec(
-    name="implementation_controller_test",
-    validate=spring_code.validate_controller_test,
-    primary_metric="format_valid",
-    builders=("tasks.build_dataset.from_spring:controller_tests",),
-    instructions=INSTRUCTIONS,
+SPEC = code_task(
+    "implementation_controller_test",
+    spring_code.validate_controller_test,
+    "tasks.build_dataset.from_spring:controller_tests",
+    INSTRUCTIONS,
     asset_kinds=("source", "test"),
-    answer_language="java",
-    scores=syntax_scores,
-    standards="code",
     also_fed_by="MockMvc tests of Spring controllers",
 )

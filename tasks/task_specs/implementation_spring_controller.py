@@ -4,8 +4,7 @@ interface of the service it calls (real controllers of the assets, one operation
 from __future__ import annotations
 
 from tasks.dsl import spring_code
-from tasks.task_specs import TaskSpec
-from tasks.task_specs._scores import syntax_scores
+from tasks.task_specs import code_task
 
 INSTRUCTIONS = {
     "implementation_spring_controller": {
@@ -23,15 +22,10 @@ INSTRUCTIONS = {
     },
 }
 
-SPEC = TaskSpec(
-    name="implementation_spring_controller",
-    validate=spring_code.validate_controller,
-    primary_metric="format_valid",
-    builders=("tasks.build_dataset.from_spring:spring_controllers",),
-    instructions=INSTRUCTIONS,
-    asset_kinds=("source",),
-    answer_language="java",
-    scores=syntax_scores,
-    standards="code",
+SPEC = code_task(
+    "implementation_spring_controller",
+    spring_code.validate_controller,
+    "tasks.build_dataset.from_spring:spring_controllers",
+    INSTRUCTIONS,
     also_fed_by="Spring @RestController classes with the services they call",
 )

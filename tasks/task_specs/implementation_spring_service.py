@@ -4,8 +4,7 @@ the Spring Data repositories it uses."""
 from __future__ import annotations
 
 from tasks.dsl import spring_code
-from tasks.task_specs import TaskSpec
-from tasks.task_specs._scores import syntax_scores
+from tasks.task_specs import code_task
 
 INSTRUCTIONS = {
     "implementation_spring_service": {
@@ -22,15 +21,10 @@ INSTRUCTIONS = {
     },
 }
 
-SPEC = TaskSpec(
-    name="implementation_spring_service",
-    validate=spring_code.validate_service,
-    primary_metric="format_valid",
-    builders=("tasks.build_dataset.from_spring:spring_services",),
-    instructions=INSTRUCTIONS,
-    asset_kinds=("source",),
-    answer_language="java",
-    scores=syntax_scores,
-    standards="code",
+SPEC = code_task(
+    "implementation_spring_service",
+    spring_code.validate_service,
+    "tasks.build_dataset.from_spring:spring_services",
+    INSTRUCTIONS,
     also_fed_by="Spring @Service classes with the repositories they use",
 )

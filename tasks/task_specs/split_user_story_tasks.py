@@ -4,7 +4,7 @@ a Test task per acceptance criterion."""
 from __future__ import annotations
 
 from tasks.dsl import task_list
-from tasks.task_specs import TaskSpec
+from tasks.task_specs import TaskSpec, answer_only
 from tasks.text import language_of
 
 INSTRUCTIONS = {
@@ -31,7 +31,7 @@ INSTRUCTIONS = {
 
 SPEC = TaskSpec(
     name="split_user_story_tasks",
-    validate=lambda output, _language, _method: task_list.validate(output),
+    validate=answer_only(task_list.validate),
     primary_metric="format_valid",
     builders=("tasks.build_dataset.assets:story_records",),
     instructions=INSTRUCTIONS,

@@ -4,8 +4,7 @@ against the project's code."""
 from __future__ import annotations
 
 from tasks.dsl import code_units
-from tasks.task_specs import TaskSpec
-from tasks.task_specs._scores import syntax_scores
+from tasks.task_specs import code_task
 
 INSTRUCTIONS = {
     "write_test": {
@@ -23,16 +22,11 @@ INSTRUCTIONS = {
     },
 }
 
-SPEC = TaskSpec(
-    name="write_test",
-    validate=lambda output, language, _method: code_units.validate_test(output, language),
-    primary_metric="syntax_valid",
-    builders=("tasks.build_dataset.assets:test_records",),
-    instructions=INSTRUCTIONS,
-    asset_kinds=("test",),
-    answer_language=code_units.detect_language,
+SPEC = code_task(
+    "write_test",
+    lambda output, language, _method: code_units.validate_test(output, language),
+    "tasks.build_dataset.assets:test_records",
+    INSTRUCTIONS,
     executable=True,
-    multi_language=True,
-    scores=syntax_scores,
-    standards="code",
+    asset_kinds=("test",),
 )
