@@ -159,8 +159,13 @@ def run_reviewer(params: Params, params_file: str, records: list[dict], budgets:
 
 
 def dvc(*args: str) -> None:
+    """Run a dvc command; a failure stops the round with one line (DVC printed the rest)."""
     print("+ dvc " + " ".join(args), flush=True)
-    subprocess.run([sys.executable, "-m", "dvc", *args], check=True)
+    if subprocess.run([sys.executable, "-m", "dvc", *args]).returncode != 0:
+        raise SystemExit(
+            f"feedback round stopped: `dvc {' '.join(args)}` failed (its message is above); the "
+            "events stay in the ledger, fix the cause and rerun `make feedback-round`"
+        )
 
 
 def round_params(params: Params, params_file: str) -> str:
@@ -225,8 +230,10 @@ def main(argv: list[str] | None = None) -> None:
     dvc("repro", "-f", "--single-item", "ingest_feedback")
     dvc("repro", "gate_dataset")
     finetune_params = round_params(params, params_file)
-    subprocess.run([sys.executable, "-m", "tasks.finetune", "--params", finetune_params],
-                   check=True)  # fmt: skip
+    finetune = [sys.executable, "-m", "tasks.finetune", "--params", finetune_params]
+    if subprocess.run(finetune).returncode:
+        raise SystemExit("feedback round stopped: the continued fine-tune failed (its message is "
+                         "above); rerun `make feedback-round` once it is fixed")  # fmt: skip
     trained = read_json(Path(step.work_dir) / "trainer_state.json")
 
     before, source = before_rows(params, eval_set, model_dir, bundle)

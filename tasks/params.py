@@ -309,7 +309,8 @@ class FinetuneParams(Section):
     max_seq_len: int
     seed: int
     # base: fresh LoRA weights on the base model; promoted: continue from the registry's
-    # promoted adapter on the new records plus a replay share (tasks/init_pointer.py, tasks/finetune/init.py).
+    # promoted adapter on the new records plus a replay share (tasks/init_pointer.py,
+    # tasks/finetune/init.py).
     init: Literal["base", "promoted"] = "base"
     init_pointer: str = "models/init.json"  # the adapter a round starts from: a finetune dep
     replay: ReplayParams = Field(default_factory=ReplayParams)

@@ -76,13 +76,9 @@ def _task_specs(argv: list[str]) -> list[str]:
 
 def _spec_builders(argv: list[str]) -> list[str]:
     # build_dataset's assets.builders imports the builders the specs name ("module:function").
-    folder = REPO / "tasks" / "task_specs"
-    found = set()
-    for path in folder.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.keyword) and node.arg == "builders":
-                found.update(ref.partition(":")[0] for ref in ast.literal_eval(node.value))
-    return sorted(found)
+    from tasks.task_specs import specs
+
+    return sorted({ref.partition(":")[0] for spec in specs().values() for ref in spec.builders})
 
 
 # Modules that import project modules by name at run time: module -> (cmd arguments -> modules).

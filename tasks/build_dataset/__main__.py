@@ -101,7 +101,8 @@ def build(
     decontamination see everything at once on the driver. The outputs do not depend on where
     the parts ran.
 
-    Train records that overlap the frozen eval set (`frozen_eval`) are rejected. A listed task
+    Records of the frozen eval set's assets (`frozen_eval`) are eval records; train records that
+    overlap it are rejected. A listed task
     left without records, eval or train records is a warning in the build facts, with why.
     """
     if unknown := unknown_tasks(list(step.tasks)):
@@ -125,7 +126,7 @@ def build(
     with _timed(timings, "split"):  # split and decontamination
         records, split_rejects = split_records(
             frame, step.eval_fraction, step.seed, step.min_eval_records,
-            step.decontamination_ngram,
+            step.decontamination_ngram, {r["asset_id"] for r in frozen_eval or []},
         )  # fmt: skip
         records, contaminated = decontaminate(records, step.decontamination_ngram, frozen_eval)
     all_rejects = built.rejects + rejects + split_rejects + contaminated

@@ -265,14 +265,45 @@ def split_off_for_eval(
     return frame, rejects
 
 
+def pin_frozen(frame: pd.DataFrame, frozen_assets: set[str]) -> tuple[pd.DataFrame, list[Reject]]:
+    """Records of an asset the frozen eval set holds go to eval, whatever the cut said.
+
+    The frozen set's assets stay in eval across dataset versions: a train record built from one
+    would be dropped by decontamination anyway, so a cut that sends it to train (other records
+    changed the counts, e.g. feedback superseding a task's train records) only loses the task's
+    eval records. Train records that share an asset with the pinned ones are rejects, so no
+    asset feeds both splits."""
+    pinned = frame["origin"].isin(SPLIT_BY_GROUP) & (frame["split"] == "train")
+    pinned &= frame["asset_id"].isin(frozen_assets)
+    if not pinned.any():
+        return frame, []
+    frame.loc[pinned, "split"] = "eval"
+    frame.loc[pinned, "group"] = frame.loc[pinned, "group"] + ">frozen"
+    eval_assets = {a for assets in frame.loc[pinned, "assets"] for a in assets}
+    rejects, bridging = [], []
+    for row, record in frame[frame["split"] == "train"].iterrows():
+        if shared := sorted(set(record["assets"]) & eval_assets):
+            bridging.append(row)
+            rejects.append(Reject(record["asset_id"], record["task"],
+                                  f"in the frozen eval set: shares {shared[0]} with its records, "
+                                  "which stay in eval"))  # fmt: skip
+    return frame.drop(index=bridging), rejects
+
+
 def split_records(
-    frame: pd.DataFrame, eval_fraction: float, seed: int, min_eval: int = 1, ngram: int = 0
+    frame: pd.DataFrame,
+    eval_fraction: float,
+    seed: int,
+    min_eval: int = 1,
+    ngram: int = 0,
+    frozen_assets: set[str] | None = None,
 ) -> tuple[pd.DataFrame, list[Reject]]:
     """Attach group and split; teacher answers in an eval group become rejects.
 
     A task whose records all lie in one group gets eval records by cutting that group
     (`split_off_for_eval`, mindful of decontamination by `ngram`-grams); the records the cut
-    drops are rejects too.
+    drops are rejects too. Records of the frozen eval set's assets (`frozen_assets`) are
+    eval (`pin_frozen`).
     """
     frame = frame.reset_index(drop=True)
     frame["group"] = asset_groups(frame["assets"]) if len(frame) else pd.Series(dtype=str)
@@ -282,6 +313,8 @@ def split_records(
     if by_group.any():
         frame.loc[by_group, "split"] = assign_splits(frame[by_group], eval_fraction, seed, min_eval)
         frame, cut = split_off_for_eval(frame, eval_fraction, seed, min_eval, ngram)
+        frame, pinned = pin_frozen(frame, frozen_assets or set())
+        cut += pinned
     eval_groups = set(frame.loc[frame["split"] == "eval", "group"])
     dropped = (frame["origin"] == "teacher_output") & frame["group"].isin(eval_groups)
     rejects = [

@@ -166,3 +166,31 @@ def test_given_a_task_from_one_asset_when_split_then_it_stays_in_train_and_nothi
     split, rejects = split_records(pd.DataFrame(rows, columns=columns), 0.1, seed=1, min_eval=2)
 
     assert set(split["split"]) == {"train"} and len(split) == 6 and not rejects
+
+
+def test_given_feedback_superseding_a_tasks_train_records_then_its_frozen_records_stay_in_eval():
+    # A controller test task after a feedback round: its train prompts are feedback records now
+    # (train only); its two asset records are the frozen eval set's. A cut alone leaves them in
+    # train (eval may not outnumber the task's movable train records), where decontamination
+    # would drop them and leave the task without eval records: they stay in eval.
+    rows = [(f"e{i}", "controller_test", ["OrderTest.java", "Order.java"], "asset",
+             "OrderTest.java", "", "") for i in range(2)]  # fmt: skip
+    rows += [(f"fb{i}", "controller_test", [f"feedback:e{i}"], "feedback_edit", f"feedback:e{i}",
+              "", "") for i in range(3)]  # fmt: skip
+    rows += [("other", "controller", ["Order.java"], "asset", "Order.java", "", "")]
+    columns = ["record_id", "task", "assets", "origin", "asset_id", "input", "output"]
+    records = pd.DataFrame(rows, columns=columns)
+
+    blind, _ = split_records(records.copy(), 0.1, seed=1, min_eval=2)
+    pinned, rejects = split_records(records.copy(), 0.1, seed=1, min_eval=2,
+                                    frozen_assets={"OrderTest.java"})  # fmt: skip
+
+    assert set(blind.loc[blind["record_id"].str.startswith("e"), "split"]) == {"train"}
+    by_id = pinned.set_index("record_id")["split"]
+    assert by_id["e0"] == by_id["e1"] == "eval"
+    assert {by_id[f"fb{i}"] for i in range(3)} == {"train"}
+    # the controller record shares Order.java with the pinned eval records: rejected, with why
+    assert "other" not in by_id
+    assert [r.reason for r in rejects] == [
+        "in the frozen eval set: shares Order.java with its records, which stay in eval"
+    ]
