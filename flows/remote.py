@@ -59,14 +59,14 @@ def configure(repo_dir: str | Path, remote: RemoteParams) -> bool:
     return True
 
 
-def run_dvc(repo_dir: str | Path, args: Sequence[str], logger: logging.Logger | None = None) -> str:
-    """Run a dvc command in `repo_dir`, logging its output; return the output."""
+def run_dvc(
+    repo_dir: str | Path, args: Sequence[str], logger: logging.Logger | None = None
+) -> None:
+    """Run a dvc command in `repo_dir`, logging its output; RemoteError with its end on failure."""
     argv, env = dvc_command(*args)
-    code, lines = run_logged(argv, repo_dir, env, logger or logging.getLogger(__name__))
+    code, tail = run_logged(argv, repo_dir, env, logger or logging.getLogger(__name__))
     if code != 0:
-        tail = "\n".join(lines[-40:])
-        raise RemoteError(f"`dvc {' '.join(args)}` failed in {repo_dir}:\n{tail}")
-    return "\n".join(lines)
+        raise RemoteError(f"`dvc {' '.join(args)}` failed in {repo_dir}:\n" + "\n".join(tail))
 
 
 def push(

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -126,18 +127,19 @@ def run_logged(
     argv: list[str], repo_dir: str | Path, env: dict[str, str], logger: logging.Logger
 ) -> tuple[int, list[str]]:
     """The one way the flows run a command: in `repo_dir`, stdout and stderr streamed line by
-    line to `logger` (DVC's per-stage git hint left out); the exit code and the lines logged."""
+    line to `logger` (DVC's per-stage git hint left out); the exit code and the last 40 lines
+    logged (a training log is long, and a failure needs only its end: `last_error`)."""
     process = subprocess.Popen(
         argv, cwd=repo_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    lines: list[str] = []
+    lines: deque[str] = deque(maxlen=40)
     assert process.stdout is not None
     for line in process.stdout:
         line = line.rstrip()
         if line and not _git_hint(line):
             logger.info(line)
             lines.append(line)
-    return process.wait(), lines
+    return process.wait(), list(lines)
 
 
 def reproduce(
@@ -166,12 +168,11 @@ TRACK_HINT = (
 )
 
 
-def last_error(lines: list[str]) -> str:
+def last_error(tail: list[str]) -> str:
     """What failed, in one line: DVC's own error when DVC failed (a missing dep, a bad
     dvc.yaml), else the command's last line before DVC's "failed to run" (its message, or the
     exception line of a traceback). The whole output was logged line by line already, so the
     failure repeats only this, never the traceback."""
-    tail = lines[-40:]
     errors = [i for i, line in enumerate(tail) if line.startswith("ERROR:")]
     if errors and "failed to run:" not in tail[errors[-1]]:
         return tail[errors[-1]].removeprefix("ERROR:").strip()
