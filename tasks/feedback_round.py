@@ -202,7 +202,8 @@ def before_rows(params: Params, eval_set, model_dir: Path, bundle: Path) -> tupl
     from tasks.generation import load_model
 
     model, tokenizer = load_model(model_dir, bundle / "adapter")
-    return run_model("before", model, tokenizer, eval_set, params)[0], "generated now"
+    rows = run_model("before", model, tokenizer, eval_set, params, resample=False)[0]
+    return rows, "generated now"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -225,20 +226,30 @@ def main(argv: list[str] | None = None) -> None:
     records = feedback_split(params, eval_ids)
     print(f"feedback split: {len(records)} train records, none in the eval set "
           f"({eval_set.label})", flush=True)  # fmt: skip
+    phases: dict[str, float] = {"prepare": round(time.perf_counter() - started, 1)}
     reviewed = run_reviewer(params, params_file, records, eval_set.budgets)
+    phases["reviewer"] = reviewed["seconds"]
     print(f"reviewer: {reviewed['verdicts']} in {reviewed['seconds']} s", flush=True)
+    mark = time.perf_counter()
     dvc("repro", "-f", "--single-item", "ingest_feedback")
     dvc("repro", "gate_dataset")
+    phases["ingest_and_dataset"] = round(time.perf_counter() - mark, 1)
+    mark = time.perf_counter()
     finetune_params = round_params(params, params_file)
     finetune = [sys.executable, "-m", "tasks.finetune", "--params", finetune_params]
     if subprocess.run(finetune).returncode:
         raise SystemExit("feedback round stopped: the continued fine-tune failed (its message is "
                          "above); rerun `make feedback-round` once it is fixed")  # fmt: skip
     trained = read_json(Path(step.work_dir) / "trainer_state.json")
+    phases["finetune"] = round(time.perf_counter() - mark, 1)
+    mark = time.perf_counter()
 
     before, source = before_rows(params, eval_set, model_dir, bundle)
     model = merge_adapter(model, Path(step.work_dir) / "adapter")
-    after = run_model("after", model, tokenizer, eval_set, params)[0]
+    # Raw answers only: the proxy and the primary metrics score the raw answer on both sides
+    # (evaluate's resampled answers only feed valid@N, which the round does not report).
+    after = run_model("after", model, tokenizer, eval_set, params, resample=False)[0]
+    phases["evaluate"] = round(time.perf_counter() - mark, 1)
     scored = pd.DataFrame(before + after)
     primary = primary_metrics(scored)
     boot = params.evaluate.bootstrap
@@ -258,6 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         "acceptance_proxy_per_task": {t: c.as_dict() for t, c in per_task_proxy.items()},
         "primary": {t: {"metric": primary[t]} | c.as_dict() for t, c in per_task.items()},
         "seconds": round(time.perf_counter() - started, 1),
+        "phase_seconds": phases,
     }
     out = Path(step.report_dir)
     write_json(out / "summary.json", summary)
@@ -284,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     write_text(out / "report.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
-    print(f"feedback round: {summary['seconds']} s; report {out / 'report.md'}")
+    print(f"feedback round: {summary['seconds']} s ({phases}); report {out / 'report.md'}")
 
 
 if __name__ == "__main__":
