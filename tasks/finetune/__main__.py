@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> None:
         if main_process and any(run_dir.glob("step-*")):
             print(f"checkpoints found in {run_dir}: resuming", flush=True)
         started = time.perf_counter()  # the rate and ETA count from here, not from step 1
+        first = selection.new_indices if selection else ()
         model, result = train(
-            model_dir, records, params.prompt.system, step, log_step, run_dir, adapter
+            model_dir, records, params.prompt.system, step, log_step, run_dir, adapter, first
         )
         if bar is not None:
             bar.close()

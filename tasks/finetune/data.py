@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Collection
 
 import torch
 
 from tasks.record_encoding import IGNORE_INDEX, Example
 
 
-def length_grouped_batches(examples: list[Example], batch_size: int, seed: int) -> list[list[int]]:
-    """Batches of similar length (little padding), in a seed-determined order."""
-    order = sorted(range(len(examples)), key=lambda i: (len(examples[i].input_ids), i))
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    random.Random(seed).shuffle(batches)
+def length_grouped_batches(
+    examples: list[Example], batch_size: int, seed: int, first: Collection[int] = ()
+) -> list[list[int]]:
+    """Batches of similar length (little padding), in a seed-determined order; the examples in
+    `first` (a continued round's new records) fill the first batches."""
+    groups = [sorted(first), sorted(set(range(len(examples))) - set(first))]
+    batches = []
+    for group in groups:
+        order = sorted(group, key=lambda i: (len(examples[i].input_ids), i))
+        part = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        random.Random(seed).shuffle(part)
+        batches += part
     return batches
 
 
@@ -25,20 +33,25 @@ def task_balanced_batches(
     seed: int,
     window: int = 8,
     weights: dict[str, float] | None = None,
+    first: Collection[int] = (),
 ) -> list[list[int]]:
     """Batches that visit every task equally often (small tasks cycle), length-grouped locally.
 
     Tasks take turns example by example, so a short run sees as many user stories as methods;
-    `weights` scale a task's turns (0.5: every other turn, 2: two examples a turn). Within
+    `weights` scale a task's turns (0.5: every other turn, 2: two examples a turn). A task's
+    examples in `first` (a continued round's new records) are its first draws, so a round
+    shorter than an epoch trains on every new record before it replays earlier ones. Within
     windows of `window` batches, examples are sorted by length to keep padding low.
     """
     rng = random.Random(seed)
     weights = weights or {}
+    first = set(first)
     by_task: dict[str, list[int]] = {}
     for index, example in enumerate(examples):
         by_task.setdefault(example.task, []).append(index)
     for indices in by_task.values():
         rng.shuffle(indices)
+        indices.sort(key=lambda i: i not in first)  # stable: shuffled within each group
     longest = max(len(indices) for indices in by_task.values())
     credit = dict.fromkeys(by_task, 0.0)
     drawn = dict.fromkeys(by_task, 0)

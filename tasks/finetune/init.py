@@ -10,7 +10,9 @@ replay share of the earlier ones:
 - new: records of today's train split whose content id is not among those (new or changed
   assets, feedback merged since then); earlier: the others. The round trains on every new
   record and on `round(share / (1 - share) * new)` earlier ones (at most all of them), drawn
-  with `finetune.seed`, so replayed records are `share` of the round.
+  with `finetune.seed`, so replayed records are `share` of the round. Training draws the new
+  records first (each task's, in every epoch): a round shorter than an epoch still learns
+  every one of them, and the replay fills the rest of its steps.
 
 Which adapter a round starts from, and the init pointer naming it, are tasks/init_pointer.py's
 (export rewrites the pointer after a promotion).
@@ -54,6 +56,7 @@ class Selection:
     new: int
     replayed: int
     earlier: int  # earlier records available for replay
+    new_indices: tuple[int, ...] = ()  # which of `records` are new: training draws them first
 
 
 def select(
@@ -79,7 +82,8 @@ def select(
     count = min(len(earlier), round(share / (1 - share) * len(new)))
     chosen = {content_id(r) for r in random.Random(seed).sample(earlier, count)}
     kept = [r for r in records if is_new(r) or content_id(r) in chosen]
-    return Selection(kept, len(new), count, len(earlier))
+    first = tuple(i for i, r in enumerate(kept) if is_new(r))
+    return Selection(kept, len(new), count, len(earlier), first)
 
 
 def lora_mismatch(model: Any, adapter: InitAdapter) -> str:

@@ -7,6 +7,7 @@ import importlib.util
 import math
 import random
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,10 +139,13 @@ def train(
     log_step=None,
     run_dir: Path | None = None,
     init_adapter: InitAdapter | None = None,
+    first: Collection[int] = (),
 ) -> tuple[Any, TrainResult]:
     """Train LoRA adapters; resume from the newest checkpoint in `run_dir` when there is one.
 
-    With `init_adapter` the LoRA weights start as the promoted adapter's instead of fresh ones.
+    With `init_adapter` the LoRA weights start as the promoted adapter's instead of fresh ones;
+    `first` (indices into `records`: a continued round's new records) are drawn first in every
+    epoch (tasks/finetune/data.py).
 
     Runs single-process or under `accelerate launch` (each process trains on every
     world-size-th micro-batch of one shared, seed-determined order; gradients are averaged).
@@ -175,8 +179,8 @@ def train(
 
     def make_batches(examples: list[Example], size: int, seed: int) -> list[list[int]]:
         if params.task_sampling == "natural":
-            return length_grouped_batches(examples, size, seed)
-        return task_balanced_batches(examples, size, seed, weights=params.task_weights)
+            return length_grouped_batches(examples, size, seed, first)
+        return task_balanced_batches(examples, size, seed, weights=params.task_weights, first=first)
 
     steps = total_steps(params, len(make_batches(examples, params.micro_batch_size, 0)), world)
     scheduler = get_scheduler(

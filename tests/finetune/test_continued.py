@@ -212,6 +212,7 @@ def test_replay_selection_is_the_share_of_the_round_and_deterministic():
     picked = init.select(EARLIER + NEW, seen, share=0.3, seed=1)
     assert (picked.new, picked.replayed, picked.earlier) == (2, 1, 8)  # round(0.3/0.7 * 2) = 1
     assert picked.records == init.select(EARLIER + NEW, seen, 0.3, 1).records
+    assert [picked.records[i] for i in picked.new_indices] == NEW  # training draws them first
     assert init.select(EARLIER + NEW, seen, share=0.0, seed=1).records == NEW
     assert init.select(EARLIER, seen, 0.3, 1).records == []  # nothing new
 

@@ -60,6 +60,26 @@ def test_balanced_batches_give_every_task_equal_turns():
     assert batches == task_balanced_batches(examples, batch_size=3, seed=0, window=2)
 
 
+def test_a_rounds_new_records_are_each_tasks_first_draws():
+    examples = [Example([0] * (i + 1), [0] * (i + 1), "big") for i in range(12)]
+    examples += [Example([0] * (i + 1), [0] * (i + 1), "small") for i in range(4)]
+    new = {3, 9, 14}  # two of "big", one of "small"
+    order = [i for b in task_balanced_batches(examples, 1, seed=5, window=1, first=new) for i in b]
+    big = [i for i in order if examples[i].task == "big"]
+    small = [i for i in order if examples[i].task == "small"]
+    assert set(big[:2]) == {3, 9} and small[0] == 14
+    plain = task_balanced_batches(examples, 1, seed=5, window=1)
+    assert sorted(order) == sorted(i for b in plain for i in b)  # the same draws, reordered
+    grouped = length_grouped_batches(examples, 2, seed=5, first=new)
+    assert {i for b in grouped[:2] for i in b} == new  # 3 new records: the first two batches
+    assert sorted(i for b in grouped for i in b) == list(range(16))
+    # nothing new: the orders a base round has always drawn
+    assert length_grouped_batches(examples, 2, 5, first=()) == length_grouped_batches(
+        examples, 2, 5
+    )
+    assert task_balanced_batches(examples, 1, seed=5, window=1, first=()) == plain
+
+
 def test_lora_training_runs_and_is_deterministic(tiny_model_dir, tiny_params, tmp_path):
     params = tiny_params.finetune.model_copy(update={"max_steps": 4})
     logged = []
