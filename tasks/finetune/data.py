@@ -17,7 +17,8 @@ def length_grouped_batches(
 ) -> list[list[int]]:
     """Batches of similar length (little padding), in a seed-determined order; the examples in
     `first` (a continued round's new records) fill the first batches."""
-    groups = [sorted(first), sorted(set(range(len(examples))) - set(first))]
+    first = set(first)
+    groups = [sorted(first), sorted(set(range(len(examples))) - first)]
     batches = []
     for group in groups:
         order = sorted(group, key=lambda i: (len(examples[i].input_ids), i))
