@@ -282,6 +282,9 @@ class ReplayParams(Section):
     # init: promoted only: the share of the round's training records that are replayed
     # earlier records (drawn from the train split's records the promoted adapter already saw).
     share: float = Field(default=0.3, ge=0, lt=1)
+    # init: promoted only: a task's turns are multiplied by 1 + focus x the number of its new
+    # records that are corrections (feedback edits), so a round trains most what users fixed.
+    focus: float = Field(default=0.0, ge=0)
 
 
 class FinetuneParams(Section):
@@ -473,6 +476,7 @@ class FeedbackRoundParams(Section):
     max_steps: int = Field(ge=1)  # optimizer steps of the continued fine-tune
     learning_rate: float = Field(gt=0)  # of the continued fine-tune (finetune.learning_rate)
     replay_share: float = Field(ge=0, lt=1)  # replayed earlier records (finetune.replay.share)
+    focus: float = Field(default=0.0, ge=0)  # extra turns per correction (finetune.replay.focus)
     seed: int
     work_dir: str  # the round's params, adapter and trainer_state (git-ignored)
     report_dir: str  # summary.json, report.md, answers.jsonl

@@ -41,10 +41,11 @@ from tasks.prerequisites import require
 from tasks.task_specs import task_names, unknown_tasks
 
 # event_ids: the feedback events a record came from (empty for asset records), so a model's
-# lineage reaches back to them (tasks.lineage).
+# lineage reaches back to them (tasks.lineage); origin: asset, teacher_*, feedback_accept or
+# feedback_edit (a continued round gives the tasks users corrected more turns, replay.focus).
 ALPACA_KEYS = [
     "instruction", "input", "output", "task", "language", "asset_id", "record_id", "method",
-    "event_ids",
+    "event_ids", "origin",
 ]  # fmt: skip
 REJECT_COLUMNS = ["asset_id", "task", "reason"]
 

@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> None:
             f"(of {selection.earlier} earlier; finetune.replay.share {step.replay.share})",
             flush=True,
         )
+        weights = init.focused_weights(selection, step.task_weights, step.replay.focus)
+        if weights != step.task_weights:
+            print(f"task turns focused on the corrected tasks: {weights}", flush=True)
+            step = step.model_copy(update={"task_weights": weights})
     key = run_key(
         Path(params.build_dataset.train), model_dir, step.model_dump(), params.prompt.system,
         adapter.identity() if adapter else None,

@@ -125,3 +125,19 @@ def load_adapter_weights(model: Any, adapter: InitAdapter) -> str:
         missing = sorted(set(loaded) - set(weights))[:3]
         raise SystemExit(f"{path} lacks LoRA weights the model has: {missing}")
     return tensors_sha256(loaded)
+
+
+def focused_weights(
+    selection: Selection, weights: dict[str, float], focus: float
+) -> dict[str, float]:
+    """Turns per task for a continued round: each task's `weights` entry (default 1) times
+    1 + `focus` x its new records that are corrections (origin feedback_edit)."""
+    corrections: dict[str, int] = {}
+    for i in selection.new_indices:
+        record = selection.records[i]
+        if record.get("origin") == "feedback_edit":
+            corrections[record["task"]] = corrections.get(record["task"], 0) + 1
+    if not focus or not corrections:
+        return dict(weights)
+    tasks = {r["task"] for r in selection.records} | set(weights)
+    return {t: weights.get(t, 1.0) * (1 + focus * corrections.get(t, 0)) for t in sorted(tasks)}

@@ -225,3 +225,19 @@ def test_an_edit_back_to_a_known_answer_is_new_until_the_adapter_learned_its_eve
     assert picked.records == [edited] and picked.new == 1
     learned = init.select([edited, *rest], seen, 0.0, 1, seen_events={"evt-1"})
     assert learned.records == [] and learned.new == 0
+
+
+def test_a_round_gives_the_tasks_users_corrected_more_turns():
+    seen = {init.content_id(r) for r in EARLIER}
+    edits = [r | {"origin": "feedback_edit"} for r in NEW]  # both new records are corrections
+    picked = init.select(EARLIER + edits, seen, share=0.3, seed=1)
+    corrected = {r["task"] for r in edits}
+    weights = init.focused_weights(picked, {"write_test": 0.5}, focus=1.0)
+    for task in TASKS:
+        base = 0.5 if task == "write_test" else 1.0
+        expected = base * (1 + sum(r["task"] == task for r in edits))
+        assert weights[task] == expected, (task, weights)
+    assert any(weights[t] > 1 for t in corrected)
+    assert init.focused_weights(picked, {"write_test": 0.5}, focus=0.0) == {"write_test": 0.5}
+    accepted = init.select(EARLIER + NEW, seen, share=0.3, seed=1)  # no corrections: unchanged
+    assert init.focused_weights(accepted, {"write_test": 0.5}, 1.0) == {"write_test": 0.5}
