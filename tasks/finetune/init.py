@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,15 +76,16 @@ def select(
     def is_new(r: dict) -> bool:
         return content_id(r) not in seen or bool(set(r.get("event_ids") or []) - seen_events)
 
-    new = [r for r in records if is_new(r)]
-    earlier = sorted((r for r in records if not is_new(r)), key=content_id)
+    fresh = [is_new(r) for r in records]  # once per record: content_id hashes it
+    new = [r for r, f in zip(records, fresh, strict=True) if f]
+    earlier = sorted((r for r, f in zip(records, fresh, strict=True) if not f), key=content_id)
     if not new:
         return Selection([], 0, 0, len(earlier))
     count = min(len(earlier), round(share / (1 - share) * len(new)))
     chosen = {content_id(r) for r in random.Random(seed).sample(earlier, count)}
-    kept = [r for r in records if is_new(r) or content_id(r) in chosen]
-    first = tuple(i for i, r in enumerate(kept) if is_new(r))
-    return Selection(kept, len(new), count, len(earlier), first)
+    kept = [(r, f) for r, f in zip(records, fresh, strict=True) if f or content_id(r) in chosen]
+    first = tuple(i for i, (_, f) in enumerate(kept) if f)
+    return Selection([r for r, _ in kept], len(new), count, len(earlier), first)
 
 
 def lora_mismatch(model: Any, adapter: InitAdapter) -> str:
@@ -132,11 +134,8 @@ def focused_weights(
 ) -> dict[str, float]:
     """Turns per task for a continued round: each task's `weights` entry (default 1) times
     1 + `focus` x its new records that are corrections (origin feedback_edit)."""
-    corrections: dict[str, int] = {}
-    for i in selection.new_indices:
-        record = selection.records[i]
-        if record.get("origin") == "feedback_edit":
-            corrections[record["task"]] = corrections.get(record["task"], 0) + 1
+    records = [selection.records[i] for i in selection.new_indices]
+    corrections = Counter(r["task"] for r in records if r.get("origin") == "feedback_edit")
     if not focus or not corrections:
         return dict(weights)
     tasks = {r["task"] for r in selection.records} | set(weights)
