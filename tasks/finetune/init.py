@@ -73,19 +73,20 @@ def select(
     learned from (`seen_events`) - an edit that turns a failed answer into the answer the
     adapter was trained on already is still news: that prompt needs more training."""
 
-    def is_new(r: dict) -> bool:
-        return content_id(r) not in seen or bool(set(r.get("event_ids") or []) - seen_events)
-
-    fresh = [is_new(r) for r in records]  # once per record: content_id hashes it
-    new = [r for r, f in zip(records, fresh, strict=True) if f]
-    earlier = sorted((r for r, f in zip(records, fresh, strict=True) if not f), key=content_id)
+    ids = [content_id(r) for r in records]  # once per record: each one hashes the record
+    fresh = [
+        cid not in seen or bool(set(r.get("event_ids") or []) - seen_events)
+        for r, cid in zip(records, ids, strict=True)
+    ]
+    new = sum(fresh)
+    earlier = sorted((i for i, f in enumerate(fresh) if not f), key=ids.__getitem__)
     if not new:
         return Selection([], 0, 0, len(earlier))
-    count = min(len(earlier), round(share / (1 - share) * len(new)))
-    chosen = {content_id(r) for r in random.Random(seed).sample(earlier, count)}
-    kept = [(r, f) for r, f in zip(records, fresh, strict=True) if f or content_id(r) in chosen]
-    first = tuple(i for i, (_, f) in enumerate(kept) if f)
-    return Selection([r for r, _ in kept], len(new), count, len(earlier), first)
+    count = min(len(earlier), round(share / (1 - share) * new))
+    chosen = {ids[i] for i in random.Random(seed).sample(earlier, count)}
+    kept = [i for i, f in enumerate(fresh) if f or ids[i] in chosen]
+    first = tuple(j for j, i in enumerate(kept) if fresh[i])
+    return Selection([records[i] for i in kept], new, count, len(earlier), first)
 
 
 def lora_mismatch(model: Any, adapter: InitAdapter) -> str:
