@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -137,7 +138,8 @@ def run_reviewer(params: Params, params_file: str, records: list[dict], budgets:
     try:
         with httpx.Client(base_url=url, headers=headers, timeout=600) as client:
             version = client.get("/models").json()["data"][0]["id"]
-            for i, record in enumerate(records, 1):
+
+            def ask(record: dict) -> str:
                 messages = build_messages(params.prompt.system, record["instruction"],
                                           record["input"])  # fmt: skip
                 budget = budgets[record["task"]].tokens if record["task"] in budgets else None
@@ -149,8 +151,16 @@ def run_reviewer(params: Params, params_file: str, records: list[dict], budgets:
                 answer = reply.json()["choices"][0]["message"]["content"]
                 verdict, event = review(record, answer, version)
                 client.post("/feedback/continue", json=event).raise_for_status()
-                verdicts[verdict] += 1
-                print(f"reviewer: {i}/{len(records)} {record['task']}: {verdict}", flush=True)
+                return verdict
+
+            # As several IDE users would: serve.batch_size requests in flight, which the
+            # server decodes as one batch.
+            with ThreadPoolExecutor(params.serve.batch_size) as pool:
+                asked = [pool.submit(ask, record) for record in records]
+                for i, (record, future) in enumerate(zip(records, asked, strict=True), 1):
+                    verdict = future.result()
+                    verdicts[verdict] += 1
+                    print(f"reviewer: {i}/{len(records)} {record['task']}: {verdict}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -418,6 +418,9 @@ class ServeParams(Section):
     max_request_bytes: int = Field(gt=0)
     max_tokens: int = Field(gt=0)
     default_max_tokens: int = Field(gt=0)
+    # Whole answers asked for together are decoded as one batch (streams one at a time).
+    batch_size: int = Field(default=8, gt=0)  # most rows in one batch
+    batch_window_ms: float = Field(default=20.0, ge=0)  # how long a batch waits to fill
     # Validate-and-resample for requests that name their task (non-streaming answers only).
     resample: ServeResampleParams = Field(default_factory=ServeResampleParams)
 

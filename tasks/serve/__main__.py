@@ -35,7 +35,10 @@ def build_app(params: Params, bundle: Path):
     from tasks.serve.store import FeedbackStore
 
     merged = (bundle / "merged" / "config.json").is_file()
-    engine = Engine(bundle, None if merged else resolve(params.base_model))
+    engine = Engine(
+        bundle, None if merged else resolve(params.base_model), params.serve.batch_size,
+        params.serve.batch_window_ms,
+    )  # fmt: skip
     store = FeedbackStore(Path(params.serve.answers), Path(params.serve.inbox))
     api_key = os.environ.get(params.serve.api_key_env) or None
     return create_app(engine, store, params.serve, api_key)

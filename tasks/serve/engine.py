@@ -1,14 +1,19 @@
-"""The served model: one bundle loaded once, generation one request at a time, optional streaming.
+"""The served model: one bundle loaded once; whole answers decoded in batches, optional streaming.
 
-Requests are serialised by a lock: on a CPU the model already uses every core for one request,
-and a single-row `generate` needs no padding, so its output is exactly what
-`tasks.generation.generate` gives for the same prompt.
+Whole (non-streaming) answers go through a batcher: requests that arrive together (within
+`batch_window_ms` of the first, or while a batch is decoding) and ask for the same sampling
+are decoded as one left-padded batch by `tasks.generation.generate_ids`, the evaluation's own
+decode loop, so a served answer is the one evaluation gives for the same prompt, and a batch
+of answers costs about what one does on a CPU (the weights are read once per token for every
+row: `benchmarks/serve_batching.py`). Streams and batches take turns on one lock.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +22,7 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from tasks.generation import load_model
+from tasks.generation import generate_ids, load_model
 from tasks.io import read_json
 from tasks.prompting import render_prompt
 from tasks.registry import verified_bundle
@@ -59,10 +64,25 @@ class PromptTooLong(ValueError):
     """The prompt plus max_tokens do not fit into the model's context."""
 
 
+@dataclass(eq=False)  # compared by identity: two equal prompts are two requests
+class _Request:
+    """One whole answer waiting for its batch."""
+
+    ids: list[int]
+    budget: int
+    sampling: tuple[float, float]  # (temperature, top_p): only equal ones share a batch
+    done: threading.Event = field(default_factory=threading.Event)
+    new_ids: list[int] | None = None
+    error: BaseException | None = None
+
+
 class Engine:
     """A bundle's model, tokenizer, prompts and version, ready to answer."""
 
-    def __init__(self, bundle: Path, base_model_dir: Path | None = None) -> None:
+    def __init__(
+        self, bundle: Path, base_model_dir: Path | None = None, batch_size: int = 8,
+        batch_window_ms: float = 20.0,
+    ) -> None:  # fmt: skip
         self.bundle = verified_bundle(bundle)  # a file that differs from the manifest: refused
         manifest = read_json(bundle / "manifest.json")
         self.version: str = manifest["version"]
@@ -74,7 +94,12 @@ class Engine:
         else:
             raise ValueError(f"{bundle} has no merged/ model and no base model was given")
         self.context = int(getattr(self.model.config, "max_position_embeddings", 2048))
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one decode at a time: a batch or a stream
+        self.batch_size, self.batch_window_s = batch_size, batch_window_ms / 1000
+        self._queue: list[_Request] = []
+        self._queued = threading.Condition()
+        self._batcher: threading.Thread | None = None
+        self.batches: deque[int] = deque(maxlen=1000)  # rows per decoded batch, newest last
         self._task_prefixes = _task_prefixes(self.prompts.get("instructions", {}))
 
     def chat_prompt(self, messages: list[dict[str, str]]) -> tuple[str, list[dict[str, str]]]:
@@ -111,27 +136,61 @@ class Engine:
             kwargs.update(temperature=temperature, top_p=top_p)
         return kwargs
 
-    @torch.inference_mode()
     def complete(
         self, prompt: str, max_tokens: int, temperature: float = 0.0, top_p: float = 1.0,
         stop: list[str] | None = None,
     ) -> Completion:  # fmt: skip
-        """One completion of an already-templated prompt (greedy when temperature is 0)."""
-        inputs = self._inputs(prompt, max_tokens)
-        with self._lock:
-            output = self.model.generate(
-                **inputs, **self._generate_kwargs(max_tokens, temperature, top_p)
-            )
-        new_tokens = output[0, inputs["input_ids"].shape[1] :]
-        ended = bool((new_tokens == self.tokenizer.eos_token_id).any())
-        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        """One completion of an already-templated prompt (greedy when temperature is 0),
+        decoded in a batch with the requests that arrive with it."""
+        ids = self._inputs(prompt, max_tokens)["input_ids"][0].tolist()
+        request = _Request(ids, max_tokens, (temperature, top_p if temperature > 0 else 1.0))
+        with self._queued:
+            self._queue.append(request)
+            if self._batcher is None:
+                self._batcher = threading.Thread(target=self._batch_loop, daemon=True)
+                self._batcher.start()
+            self._queued.notify()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        new_ids = request.new_ids or []
+        ended = len(new_ids) < max_tokens  # the decode loop cuts the end-of-turn token
+        text = self.tokenizer.decode(new_ids, skip_special_tokens=True).strip()
         text, stopped = cut_at_stop(text, stop)
         return Completion(
             text=text,
-            prompt_tokens=int(inputs["input_ids"].shape[1]),
-            completion_tokens=int(new_tokens.shape[0]),
+            prompt_tokens=len(ids),
+            completion_tokens=len(new_ids) + int(ended),  # the end-of-turn token counts
             finish_reason="stop" if ended or stopped else "length",
         )
+
+    def _batch_loop(self) -> None:
+        """Forever: wait for a request, let its batch fill for the window, decode it."""
+        while True:
+            with self._queued:
+                while not self._queue:
+                    self._queued.wait()
+            time.sleep(self.batch_window_s)  # requests sent together arrive within it
+            with self._queued:
+                sampling = self._queue[0].sampling
+                batch = [r for r in self._queue if r.sampling == sampling][: self.batch_size]
+                self._queue = [r for r in self._queue if r not in batch]  # by identity
+            try:
+                with self._lock, torch.inference_mode():
+                    outputs = generate_ids(
+                        self.model, self.tokenizer, [r.ids for r in batch],
+                        [r.budget for r in batch], batch_size=len(batch),
+                        temperature=sampling[0], top_p=sampling[1],
+                    )  # fmt: skip
+                self.batches.append(len(batch))
+                for request, new_ids in zip(batch, outputs, strict=True):
+                    request.new_ids = new_ids
+            except BaseException as exc:  # noqa: BLE001 - each waiting request raises it
+                for request in batch:
+                    request.error = exc
+            finally:
+                for request in batch:
+                    request.done.set()
 
     def complete_valid(
         self, prompt: str, max_tokens: int, temperature: float, top_p: float,
