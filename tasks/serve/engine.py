@@ -72,7 +72,7 @@ class _Request:
     budget: int
     sampling: tuple[float, float]  # (temperature, top_p): only equal ones share a batch
     done: threading.Event = field(default_factory=threading.Event)
-    new_ids: list[int] | None = None
+    new_ids: list[int] = field(default_factory=list)
     error: BaseException | None = None
 
 
@@ -98,9 +98,9 @@ class Engine:
         self.batch_size, self.batch_window_s = batch_size, batch_window_ms / 1000
         self._queue: list[_Request] = []
         self._queued = threading.Condition()
-        self._batcher: threading.Thread | None = None
         self.batches: deque[int] = deque(maxlen=1000)  # rows per decoded batch, newest last
         self._task_prefixes = _task_prefixes(self.prompts.get("instructions", {}))
+        threading.Thread(target=self._batch_loop, daemon=True).start()
 
     def chat_prompt(self, messages: list[dict[str, str]]) -> tuple[str, list[dict[str, str]]]:
         """The templated prompt and the messages it came from (bundle system prompt if none)."""
@@ -114,15 +114,18 @@ class Engine:
         text = users[-1].strip() if users else ""
         return next((task for prefix, task in self._task_prefixes if text.startswith(prefix)), None)
 
-    def _inputs(self, prompt: str, max_tokens: int) -> dict[str, torch.Tensor]:
-        inputs = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
-        length = inputs["input_ids"].shape[1]
-        if length + max_tokens > self.context:
+    def _prompt_ids(self, prompt: str, max_tokens: int) -> list[int]:
+        ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        if len(ids) + max_tokens > self.context:
             raise PromptTooLong(
-                f"the prompt has {length} tokens; with max_tokens {max_tokens} that exceeds "
+                f"the prompt has {len(ids)} tokens; with max_tokens {max_tokens} that exceeds "
                 f"the model's context of {self.context} tokens"
             )
-        return inputs.to(self.model.device)
+        return ids
+
+    def _inputs(self, prompt: str, max_tokens: int) -> dict[str, torch.Tensor]:
+        ids = torch.tensor([self._prompt_ids(prompt, max_tokens)], device=self.model.device)
+        return {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
 
     def _generate_kwargs(self, max_tokens: int, temperature: float, top_p: float) -> dict:
         sampling = temperature > 0
@@ -142,18 +145,15 @@ class Engine:
     ) -> Completion:  # fmt: skip
         """One completion of an already-templated prompt (greedy when temperature is 0),
         decoded in a batch with the requests that arrive with it."""
-        ids = self._inputs(prompt, max_tokens)["input_ids"][0].tolist()
+        ids = self._prompt_ids(prompt, max_tokens)
         request = _Request(ids, max_tokens, (temperature, top_p if temperature > 0 else 1.0))
         with self._queued:
             self._queue.append(request)
-            if self._batcher is None:
-                self._batcher = threading.Thread(target=self._batch_loop, daemon=True)
-                self._batcher.start()
             self._queued.notify()
         request.done.wait()
         if request.error is not None:
             raise request.error
-        new_ids = request.new_ids or []
+        new_ids = request.new_ids
         ended = len(new_ids) < max_tokens  # the decode loop cuts the end-of-turn token
         text = self.tokenizer.decode(new_ids, skip_special_tokens=True).strip()
         text, stopped = cut_at_stop(text, stop)
@@ -176,7 +176,7 @@ class Engine:
                 batch = [r for r in self._queue if r.sampling == sampling][: self.batch_size]
                 self._queue = [r for r in self._queue if r not in batch]  # by identity
             try:
-                with self._lock, torch.inference_mode():
+                with self._lock:  # generate_ids runs under inference_mode
                     outputs = generate_ids(
                         self.model, self.tokenizer, [r.ids for r in batch],
                         [r.budget for r in batch], batch_size=len(batch),
