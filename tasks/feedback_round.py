@@ -188,6 +188,7 @@ def round_params(params: Params, params_file: str) -> str:
         "metrics": str(work / "finetune-metrics.json"), "live_dir": str(work / "live"),
         "init_pointer": str(work / "init.json"), "learning_rate": step.learning_rate,
         "replay": {"share": step.replay_share, "focus": step.focus},
+        "preference": step.preference.model_dump(),
     }  # fmt: skip
     path = work / "params.yaml"
     write_text(path, yaml.safe_dump(data, sort_keys=False))

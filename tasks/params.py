@@ -287,6 +287,14 @@ class ReplayParams(Section):
     focus: float = Field(default=0.0, ge=0)
 
 
+class PreferenceParams(Section):
+    # DPO on step 6's preference pairs (ingest_feedback.dpo: chosen = a user's edit, rejected =
+    # the model's answer) added to the SFT loss (tasks/finetune/preference.py). 0: SFT only.
+    weight: float = Field(default=0.0, ge=0)
+    beta: float = Field(default=0.1, gt=0)
+    pairs_per_step: int = Field(default=1, ge=1)
+
+
 class FinetuneParams(Section):
     adapter_dir: str
     metrics: str
@@ -317,6 +325,7 @@ class FinetuneParams(Section):
     init: Literal["base", "promoted"] = "base"
     init_pointer: str = "models/init.json"  # the adapter a round starts from: a finetune dep
     replay: ReplayParams = Field(default_factory=ReplayParams)
+    preference: PreferenceParams = Field(default_factory=PreferenceParams)
 
     @model_validator(mode="after")
     def _one_length(self) -> FinetuneParams:
@@ -480,6 +489,8 @@ class FeedbackRoundParams(Section):
     learning_rate: float = Field(gt=0)  # of the continued fine-tune (finetune.learning_rate)
     replay_share: float = Field(ge=0, lt=1)  # replayed earlier records (finetune.replay.share)
     focus: float = Field(default=0.0, ge=0)  # extra turns per correction (finetune.replay.focus)
+    # DPO on the round's edits beside SFT (finetune.preference)
+    preference: PreferenceParams = Field(default_factory=PreferenceParams)
     seed: int
     work_dir: str  # the round's params, adapter and trainer_state (git-ignored)
     report_dir: str  # summary.json, report.md, answers.jsonl

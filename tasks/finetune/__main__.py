@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import shutil
 import time
 from dataclasses import asdict
@@ -36,18 +38,24 @@ def consumed(params: Params) -> dict | None:
 
 
 def data_lineage(
-    split: list[dict], records: list[dict], visited: list[int], selection: init.Selection | None
+    split: list[dict],
+    records: list[dict],
+    visited: list[int],
+    selection: init.Selection | None,
+    pairs: list[dict] = (),
 ) -> dict:
     """What the round trained on, for lineage (`python -m tasks.lineage`): sorted, so stable.
 
     `content_ids`: the whole train split the round started from (a continued round from this
     adapter counts as new what is not among them); `record_ids`: the records it was given;
     `visited_record_ids`: those in at least one trained micro-batch; `event_ids`: the feedback
-    events behind the visited records (`unvisited_event_ids`: given, never reached).
+    events behind the visited records and DPO pairs `pairs` (`unvisited_event_ids`: given,
+    never reached; `preference_pairs`: how many pairs it trained on).
     """
     visited_keys = {init.record_key(records[i]) for i in visited}
     events_of = {init.record_key(r): set(r.get("event_ids") or []) for r in records}
     events = set().union(*(events_of[k] for k in visited_keys))
+    events |= {event for pair in pairs for event in pair.get("event_ids") or []}
     given = set().union(*events_of.values())
     return {
         "content_ids": sorted(init.content_id(r) for r in split),
@@ -58,7 +66,7 @@ def data_lineage(
         "unvisited_event_ids": sorted(given - events),
         "new_records": selection.new if selection else len(split),
         "replayed_records": selection.replayed if selection else 0,
-    }
+    } | ({"preference_pairs": len(pairs)} if pairs else {})
 
 
 def keep_promoted(params: Params, adapter: init_pointer.InitAdapter) -> None:
@@ -77,6 +85,22 @@ def keep_promoted(params: Params, adapter: init_pointer.InitAdapter) -> None:
         "content id is among the ones it started from): its adapter and trainer_state are kept "
         "as this round's, nothing trained"
     )
+
+
+def preference_pairs(params: Params, adapter: init_pointer.InitAdapter | None) -> list[dict]:
+    """The DPO pairs this run trains on (none while finetune.preference.weight is 0): step 6's,
+    less those whose events the promoted adapter of a continued round already learned from."""
+    if not params.finetune.preference.weight:
+        return []
+    path = Path(params.ingest_feedback.dpo)
+    if not path.is_file():
+        raise SystemExit(f"finetune.preference.weight > 0 but {path} does not exist: run step 6 "
+                         "(`dvc repro ingest_feedback`) first")  # fmt: skip
+    pairs = read_jsonl(path)
+    if adapter is not None:
+        seen = adapter.seen_event_ids()
+        pairs = [p for p in pairs if not set(p.get("event_ids") or []) <= seen]
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,9 +136,14 @@ def main(argv: list[str] | None = None) -> None:
         if weights != step.task_weights:
             print(f"task turns focused on the corrected tasks: {weights}", flush=True)
             step = step.model_copy(update={"task_weights": weights})
+    pairs = preference_pairs(params, adapter)
+    if pairs:
+        print(f"DPO on {len(pairs)} preference pairs (finetune.preference.weight "
+              f"{step.preference.weight}, beta {step.preference.beta})", flush=True)  # fmt: skip
     key = run_key(
         Path(params.build_dataset.train), model_dir, step.model_dump(), params.prompt.system,
         adapter.identity() if adapter else None,
+        hashlib.sha256(json.dumps(pairs, sort_keys=True).encode()).hexdigest() if pairs else None,
     )  # fmt: skip
     run_dir = Path(step.checkpoint_dir) / key
     # Under `accelerate launch` every process trains; only the first one logs and writes.
@@ -143,7 +172,15 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()  # the rate and ETA count from here, not from step 1
         first = selection.new_indices if selection else ()
         model, result = train(
-            model_dir, records, params.prompt.system, step, log_step, run_dir, adapter, first
+            model_dir,
+            records,
+            params.prompt.system,
+            step,
+            log_step,
+            run_dir,
+            adapter,
+            first,
+            pairs,
         )
         if bar is not None:
             bar.close()
@@ -156,11 +193,12 @@ def main(argv: list[str] | None = None) -> None:
     (Path(step.adapter_dir) / "README.md").unlink(missing_ok=True)
     state = asdict(result) | {"tokens_per_second": round(result.tokens_per_second, 2)}
     visited = state.pop("visited")
+    visited_pairs = [pairs[i] for i in state.pop("visited_pairs")]
     start = {"from": "base"} if adapter is None else adapter.identity()
     start |= {"requested": step.init} | ({"note": note} if note else {})
     record = {"run_key": key, "params": step.model_dump(), "feedback_snapshot": consumed(params)}
     record |= {"init": start, "train_sha256": sha256_file(params.build_dataset.train)}
-    record["data"] = data_lineage(split, records, visited, selection)
+    record["data"] = data_lineage(split, records, visited, selection, visited_pairs)
     write_json(step.trainer_state, state | record)
     write_json(step.metrics, headline(state))
     shutil.rmtree(run_dir, ignore_errors=True)  # the adapter is saved: checkpoints are spent

@@ -55,19 +55,29 @@ class Progress:
 
 
 def run_key(
-    train_file: Path, model_dir: Path, finetune: dict, system: str, init: dict | None = None
+    train_file: Path,
+    model_dir: Path,
+    finetune: dict,
+    system: str,
+    init: dict | None = None,
+    pairs: str | None = None,
 ) -> str:
     """Hash of everything that determines the trained adapter; `init`: the adapter a continued
-    round starts from (version, sha256 of its weights), None for fresh LoRA weights."""
+    round starts from (version, sha256 of its weights), None for fresh LoRA weights; `pairs`:
+    the sha256 of the DPO pairs trained on (finetune.preference), None without."""
     neutral = NEUTRAL_PARAMS | (CONTINUED_PARAMS if init is None else set())
     settings = {k: v for k, v in finetune.items() if k not in neutral}
     model_files = sorted(p for p in model_dir.iterdir() if p.suffix in {".json", ".safetensors"})
-    identity = {
-        "data": sha256_file(train_file),
-        "model": {p.name: p.stat().st_size for p in model_files} | {"dir": str(model_dir)},
-        "params": settings,
-        "system": system,
-    } | ({"init": init} if init is not None else {})
+    identity = (
+        {
+            "data": sha256_file(train_file),
+            "model": {p.name: p.stat().st_size for p in model_files} | {"dir": str(model_dir)},
+            "params": settings,
+            "system": system,
+        }
+        | ({"init": init} if init is not None else {})
+        | ({"pairs": pairs} if pairs else {})
+    )
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 

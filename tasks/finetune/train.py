@@ -17,6 +17,7 @@ import torch
 from tasks.finetune import checkpoint
 from tasks.finetune.data import collate_packed, length_grouped_batches, task_balanced_batches
 from tasks.finetune.init import load_adapter_weights, tensors_sha256
+from tasks.finetune.preference import Pairs
 from tasks.init_pointer import InitAdapter
 from tasks.params import FinetuneParams
 from tasks.record_encoding import IGNORE_INDEX, Example, collate, encode
@@ -42,6 +43,7 @@ class TrainResult:
     # tensors_sha256 of the LoRA weights before step 1: fresh (init base) or the promoted ones
     start_weights_sha256: str = ""
     visited: list[int] = field(default_factory=list)  # indices of the records trained on
+    visited_pairs: list[int] = field(default_factory=list)  # of the DPO pairs trained on
 
     @property
     def tokens_per_second(self) -> float:
@@ -140,12 +142,14 @@ def train(
     run_dir: Path | None = None,
     init_adapter: InitAdapter | None = None,
     first: Collection[int] = (),
+    pairs: list[dict] = (),
 ) -> tuple[Any, TrainResult]:
     """Train LoRA adapters; resume from the newest checkpoint in `run_dir` when there is one.
 
     With `init_adapter` the LoRA weights start as the promoted adapter's instead of fresh ones;
     `first` (indices into `records`: a continued round's new records) are drawn first in every
-    epoch (tasks/finetune/data.py).
+    epoch (tasks/finetune/data.py). `pairs` (step 6's DPO pairs) add finetune.preference's
+    DPO term to every step (tasks/finetune/preference.py).
 
     Runs single-process or under `accelerate launch` (each process trains on every
     world-size-th micro-batch of one shared, seed-determined order; gradients are averaged).
@@ -172,6 +176,14 @@ def train(
         from peft import get_peft_model_state_dict
 
         start_digest = tensors_sha256(get_peft_model_state_dict(model))
+    preference = None  # the reference: the weights the run starts from (before any restore)
+    if pairs and params.preference.weight:
+        preference = Pairs(
+            model, tokenizer, system, list(pairs), params.preference, params.max_seq_len,
+            params.seed, device,
+        )  # fmt: skip
+        if not preference.pairs:
+            preference = None
     model.train()
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=params.learning_rate
@@ -226,7 +238,11 @@ def train(
             last = micro == params.grad_accum - 1
             with contextlib.nullcontext() if last else accelerator.no_sync(model):
                 loss = answer_loss(model, batch) / params.grad_accum
-                accelerator.backward(loss)
+                if last and preference is not None:  # once per step, in the synced backward
+                    dpo, margin = preference.loss(model, progress.step)
+                    accelerator.backward(loss + dpo)
+                else:
+                    accelerator.backward(loss)
             step_loss += loss.detach()
             counts += torch.tensor(
                 [sum(len(e.input_ids) for e in batch_examples)]
@@ -250,6 +266,9 @@ def train(
             "grad_norm": grad_norm if math.isfinite(grad_norm) else -1.0,
             "tokens_per_second": progress.tokens / progress.seconds,
         }
+        if preference is not None:
+            values["dpo_loss"] = float(accelerator.reduce(dpo.detach(), "mean"))
+            values["dpo_margin"] = float(accelerator.reduce(margin, "mean"))
         progress.history.append(values)
         if log_step and accelerator.is_main_process:
             log_step(progress.step, values, steps)
@@ -281,6 +300,7 @@ def train(
         data_order_digest=progress.data_digest,
         start_weights_sha256=start_digest,
         visited=sorted(set(progress.visited)),
+        visited_pairs=preference.visited(progress.step) if preference else [],
     )
     return accelerator.unwrap_model(model), result
 
