@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 import time
@@ -15,7 +14,7 @@ from tasks.base_model import resolve
 from tasks.finetune import init
 from tasks.finetune.checkpoint import run_key
 from tasks.finetune.train import train
-from tasks.io import read_json, read_jsonl, sha256_file, write_json
+from tasks.io import read_json, read_jsonl, sha256_bytes, sha256_file, write_json
 from tasks.params import Params, load_params, step_parser
 from tasks.progress import Progress
 
@@ -143,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     key = run_key(
         Path(params.build_dataset.train), model_dir, step.model_dump(), params.prompt.system,
         adapter.identity() if adapter else None,
-        hashlib.sha256(json.dumps(pairs, sort_keys=True).encode()).hexdigest() if pairs else None,
+        sha256_bytes(json.dumps(pairs, sort_keys=True).encode()) if pairs else None,
     )  # fmt: skip
     run_dir = Path(step.checkpoint_dir) / key
     # Under `accelerate launch` every process trains; only the first one logs and writes.
